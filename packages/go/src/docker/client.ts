@@ -1,0 +1,257 @@
+import Dockerode from 'dockerode';
+import type { ContainerCreateOptions, ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
+import { PassThrough } from 'node:stream';
+import { describeEndpoint } from './endpoint';
+import { classifyDockerError, DockerError } from './errors';
+import { followProgress, type ProgressEvent } from './progress';
+
+export interface BuildOptions {
+  dockerfile: string;
+  buildArgs?: Record<string, string>;
+  labels?: Record<string, string>;
+  target?: string;
+  noCache?: boolean;
+  pull?: boolean;
+  platform?: string;
+  network?: string;
+  quiet?: boolean;
+}
+
+export interface LogFollower {
+  stop(): void;
+}
+
+/**
+ * The one Docker Engine client of the plugin. Every executor talks to the engine through it;
+ * dockerode picks the engine from DOCKER_HOST (and DOCKER_TLS_VERIFY / DOCKER_CERT_PATH) like the docker CLI.
+ */
+export class DockerClient {
+  readonly endpoint: string;
+
+  constructor(
+    private readonly docker: Dockerode,
+    endpoint?: string,
+  ) {
+    this.endpoint = endpoint ?? describeEndpoint();
+  }
+
+  static fromEnvironment(): DockerClient {
+    return new DockerClient(new Dockerode(), describeEndpoint());
+  }
+
+  /** Fails within `timeoutMs` with a message naming the engine and how to start it. */
+  async ping(timeoutMs = 5000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new DockerError(
+              `The Docker engine at ${this.endpoint} did not answer within ${timeoutMs / 1000}s. Check that Docker is running, or set DOCKER_HOST to a running engine.`,
+              'unreachable',
+            ),
+          ),
+        timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([this.docker.ping(), timeout]);
+    } catch (err) {
+      throw classifyDockerError(err, this.endpoint, 'Pinging the Docker engine');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Builds an image from a tar stream of the context. Resolves with the image id only when the
+   * engine reports success; tags are applied separately by the caller, after the build succeeded.
+   */
+  async buildImage(
+    context: NodeJS.ReadableStream,
+    options: BuildOptions,
+    onEvent: (event: ProgressEvent) => void,
+  ): Promise<{ imageId: string }> {
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.docker.buildImage(context, {
+        dockerfile: options.dockerfile,
+        buildargs: options.buildArgs,
+        labels: options.labels,
+        target: options.target,
+        nocache: options.noCache,
+        pull: options.pull ? '1' : undefined,
+        platform: options.platform,
+        networkmode: options.network,
+        q: options.quiet,
+        rm: true,
+        forcerm: true,
+      } as Dockerode.ImageBuildOptions);
+    } catch (err) {
+      throw classifyDockerError(err, this.endpoint, 'Starting the image build');
+    }
+    let imageId: string | undefined;
+    await followProgress(stream, (event) => {
+      if (event.aux?.ID) imageId = event.aux.ID;
+      const built = event.stream?.match(/^Successfully built ([0-9a-f]+)/);
+      if (built && !imageId) imageId = built[1];
+      onEvent(event);
+    });
+    if (!imageId) {
+      throw new DockerError('The Docker engine finished the build without reporting an image id.', 'build');
+    }
+    return { imageId };
+  }
+
+  /** Image details, or undefined when the engine has no such image. */
+  async inspectImage(ref: string): Promise<ImageInspectInfo | undefined> {
+    try {
+      return await this.docker.getImage(ref).inspect();
+    } catch (err) {
+      const classified = classifyDockerError(err, this.endpoint, `Inspecting image ${ref}`);
+      if (classified.kind === 'not-found') return undefined;
+      throw classified;
+    }
+  }
+
+  async tagImage(imageId: string, reference: string): Promise<void> {
+    const { repo, tag } = splitReference(reference);
+    try {
+      await this.docker.getImage(imageId).tag({ repo, tag });
+    } catch (err) {
+      throw classifyDockerError(err, this.endpoint, `Tagging ${imageId} as ${reference}`);
+    }
+  }
+
+  async removeImage(ref: string, force = false): Promise<void> {
+    try {
+      await this.docker.getImage(ref).remove({ force });
+    } catch (err) {
+      const classified = classifyDockerError(err, this.endpoint, `Removing image ${ref}`);
+      if (classified.kind !== 'not-found') throw classified;
+    }
+  }
+
+  async inspectContainer(idOrName: string): Promise<ContainerInspectInfo | undefined> {
+    try {
+      return await this.docker.getContainer(idOrName).inspect();
+    } catch (err) {
+      const classified = classifyDockerError(err, this.endpoint, `Inspecting container ${idOrName}`);
+      if (classified.kind === 'not-found') return undefined;
+      throw classified;
+    }
+  }
+
+  async createContainer(options: ContainerCreateOptions): Promise<string> {
+    try {
+      const container = await this.docker.createContainer(options);
+      return container.id;
+    } catch (err) {
+      throw classifyDockerError(err, this.endpoint, `Creating container ${options.name ?? ''}`.trim());
+    }
+  }
+
+  async startContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).start();
+    } catch (err) {
+      throw classifyDockerError(err, this.endpoint, `Starting container ${id.slice(0, 12)}`);
+    }
+  }
+
+  /** Stops (SIGTERM, then SIGKILL after `timeoutSeconds`) and removes; a container already gone is fine. */
+  async stopAndRemoveContainer(id: string, timeoutSeconds = 10): Promise<void> {
+    const container = this.docker.getContainer(id);
+    try {
+      await container.stop({ t: timeoutSeconds });
+    } catch (err) {
+      const status = (err as { statusCode?: number }).statusCode;
+      // 304: already stopped; 404: already gone.
+      if (status !== 304 && status !== 404) throw classifyDockerError(err, this.endpoint, `Stopping container ${id.slice(0, 12)}`);
+    }
+    try {
+      await container.remove({ force: true, v: true });
+    } catch (err) {
+      const status = (err as { statusCode?: number }).statusCode;
+      // 404: gone; 409: removal already in progress.
+      if (status !== 404 && status !== 409) throw classifyDockerError(err, this.endpoint, `Removing container ${id.slice(0, 12)}`);
+    }
+  }
+
+  /** Follows stdout/stderr of a container from now on; `onLine` gets whole lines. */
+  async followLogs(id: string, onLine: (line: string, source: 'stdout' | 'stderr') => void, since = 0): Promise<LogFollower> {
+    const container = this.docker.getContainer(id);
+    let raw: NodeJS.ReadableStream;
+    try {
+      raw = (await container.logs({ follow: true, stdout: true, stderr: true, since })) as NodeJS.ReadableStream;
+    } catch (err) {
+      throw classifyDockerError(err, this.endpoint, `Reading logs of ${id.slice(0, 12)}`);
+    }
+    const out = lineSplitter((line) => onLine(line, 'stdout'));
+    const errOut = lineSplitter((line) => onLine(line, 'stderr'));
+    this.docker.modem.demuxStream(raw, out, errOut);
+    raw.on('end', () => {
+      out.end();
+      errOut.end();
+    });
+    return {
+      stop: () => {
+        (raw as unknown as { destroy?: () => void }).destroy?.();
+      },
+    };
+  }
+
+  /** The last `lines` lines a container wrote (stdout and stderr, in order). */
+  async tailLogs(id: string, lines = 30): Promise<string> {
+    try {
+      const buffer = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as Buffer;
+      return demuxBuffer(buffer);
+    } catch (err) {
+      const classified = classifyDockerError(err, this.endpoint, `Reading logs of ${id.slice(0, 12)}`);
+      if (classified.kind === 'not-found') return '';
+      throw classified;
+    }
+  }
+}
+
+/** Splits `registry:5000/team/orders:1.2.3` into repo and tag (tag defaults to latest). */
+export function splitReference(reference: string): { repo: string; tag: string } {
+  const at = reference.indexOf('@');
+  const withoutDigest = at >= 0 ? reference.slice(0, at) : reference;
+  const lastSlash = withoutDigest.lastIndexOf('/');
+  const lastColon = withoutDigest.lastIndexOf(':');
+  if (lastColon > lastSlash) {
+    return { repo: withoutDigest.slice(0, lastColon), tag: withoutDigest.slice(lastColon + 1) };
+  }
+  return { repo: withoutDigest, tag: 'latest' };
+}
+
+/** Decodes Docker's multiplexed log format (8-byte frame headers) into text. */
+export function demuxBuffer(buffer: Buffer): string {
+  if (buffer.length >= 8 && (buffer[0] === 1 || buffer[0] === 2) && buffer[1] === 0 && buffer[2] === 0 && buffer[3] === 0) {
+    const parts: string[] = [];
+    let offset = 0;
+    while (offset + 8 <= buffer.length) {
+      const size = buffer.readUInt32BE(offset + 4);
+      parts.push(buffer.subarray(offset + 8, offset + 8 + size).toString('utf8'));
+      offset += 8 + size;
+    }
+    return parts.join('');
+  }
+  return buffer.toString('utf8');
+}
+
+function lineSplitter(onLine: (line: string) => void): PassThrough {
+  const stream = new PassThrough();
+  let rest = '';
+  stream.on('data', (chunk: Buffer) => {
+    rest += chunk.toString('utf8');
+    const lines = rest.split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) onLine(line);
+  });
+  stream.on('end', () => {
+    if (rest) onLine(rest);
+  });
+  return stream;
+}

@@ -1,0 +1,5 @@
+export { DockerClient, splitReference, demuxBuffer, type BuildOptions, type LogFollower } from './client';
+export { DockerError, classifyDockerError, unreachableMessage, type DockerErrorKind } from './errors';
+export { followProgress, type ProgressEvent } from './progress';
+export { describeEndpoint } from './endpoint';
+export { createBuildContext, type BuildContext } from './build-context';

@@ -1,0 +1,4 @@
+export interface InitGeneratorSchema {
+  goVersion?: string;
+  skipGoWork?: boolean;
+}

@@ -1,0 +1,59 @@
+import {
+  generateFiles,
+  joinPathFragments,
+  readNxJson,
+  runTasksInSerial,
+  type GeneratorCallback,
+  type Tree,
+} from '@nx/devkit';
+import { join } from 'node:path';
+import { renderDockerfile, renderDockerignore } from '../../dockerfile/render';
+import { addGoWorkUse, createGoWork } from '../../utils/go-work';
+import { findPluginEntry } from '../../utils/plugin-options';
+import { initGenerator } from '../init/init';
+import { normalizeOptions, type NormalizedServiceOptions } from './lib/normalize-options';
+import type { ServiceGeneratorSchema } from './schema';
+
+/** `nx g @org/go:service orders`: a Go service with Dockerfile, .dockerignore and probes. */
+export async function serviceGenerator(tree: Tree, schema: ServiceGeneratorSchema): Promise<GeneratorCallback> {
+  const options = normalizeOptions(tree, schema);
+  const tasks: GeneratorCallback[] = [];
+  if (!findPluginEntry(readNxJson(tree))) {
+    tasks.push(await initGenerator(tree, { goVersion: options.goVersion }));
+  }
+  addFiles(tree, options);
+  addToGoWork(tree, options);
+  return runTasksInSerial(...tasks);
+}
+
+function addFiles(tree: Tree, options: NormalizedServiceOptions): void {
+  const variables = {
+    name: options.name,
+    modulePath: options.modulePath,
+    goVersion: options.goVersion,
+    port: options.port,
+    tmpl: '',
+  };
+  generateFiles(tree, join(__dirname, 'files'), options.projectRoot, variables);
+  if (options.k8s) {
+    generateFiles(tree, join(__dirname, 'files-k8s'), options.projectRoot, variables);
+  }
+  const dockerVariables = { name: options.name, goVersion: options.goVersion, port: options.port, baseImage: options.baseImage };
+  tree.write(joinPathFragments(options.projectRoot, 'Dockerfile'), renderDockerfile(dockerVariables));
+  tree.write(joinPathFragments(options.projectRoot, '.dockerignore'), renderDockerignore(dockerVariables));
+  const waitScript = joinPathFragments(options.projectRoot, 'scripts/wait-for-ready.sh');
+  if (tree.exists(waitScript)) tree.changePermissions(waitScript, '755');
+}
+
+function addToGoWork(tree: Tree, options: NormalizedServiceOptions): void {
+  if (!tree.exists('go.work')) {
+    // A single-module repository (go.mod at the root) manages nested modules without go.work.
+    if (tree.exists('go.mod')) return;
+    tree.write('go.work', createGoWork(options.goVersion));
+  }
+  const current = tree.read('go.work', 'utf-8') ?? '';
+  const updated = addGoWorkUse(current, options.projectRoot);
+  if (updated !== current) tree.write('go.work', updated);
+}
+
+export default serviceGenerator;

@@ -1,0 +1,59 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/** What docker-build records about the image it built: the target's cached output, read by the other executors. */
+export interface ImageMetadata {
+  projectName: string;
+  /** Image id (`sha256:…`). */
+  id: string;
+  tags: string[];
+  /** Bytes, as the engine reports. */
+  size: number;
+  labels: Record<string, string>;
+  dockerfile: string;
+  context: string;
+  contextBytes: number;
+  contextFiles: number;
+  buildSeconds: number;
+  builtAt: string;
+  engine: string;
+}
+
+/** `dist/<projectRoot>/docker/image.json`, workspace-relative. */
+export function imageMetadataPath(projectRoot: string): string {
+  return join('dist', projectRoot, 'docker', 'image.json');
+}
+
+/** Writes through a temporary file so a crash never leaves half a file. */
+export function writeImageMetadata(workspaceRoot: string, projectRoot: string, metadata: ImageMetadata): string {
+  const file = join(workspaceRoot, imageMetadataPath(projectRoot));
+  mkdirSync(dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(metadata, null, 2)}\n`);
+  renameSync(temp, file);
+  return file;
+}
+
+/** Reads and checks image.json; errors say which build target to run. */
+export function readImageMetadata(workspaceRoot: string, projectRoot: string, projectName: string): ImageMetadata {
+  const relativePath = imageMetadataPath(projectRoot);
+  const file = join(workspaceRoot, relativePath);
+  if (!existsSync(file)) {
+    throw new Error(`No image is recorded for ${projectName}: ${relativePath} is missing. Run "nx run ${projectName}:docker-build" first.`);
+  }
+  let parsed: Partial<ImageMetadata>;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<ImageMetadata>;
+  } catch {
+    throw new Error(`${relativePath} is not valid JSON. Delete it and run "nx run ${projectName}:docker-build --skip-nx-cache".`);
+  }
+  if (typeof parsed.id !== 'string' || !parsed.id.startsWith('sha256:') || !Array.isArray(parsed.tags)) {
+    throw new Error(`${relativePath} has no image id or tags. Delete it and run "nx run ${projectName}:docker-build --skip-nx-cache".`);
+  }
+  if (parsed.projectName !== projectName) {
+    throw new Error(
+      `${relativePath} records an image of "${parsed.projectName}", not "${projectName}". Delete it and run "nx run ${projectName}:docker-build --skip-nx-cache".`,
+    );
+  }
+  return parsed as ImageMetadata;
+}

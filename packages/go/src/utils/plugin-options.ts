@@ -1,0 +1,42 @@
+import type { NxJsonConfiguration } from '@nx/devkit';
+import { DEFAULT_LIBRARIES_DIR, DEFAULT_SERVICES_DIR, PLUGIN_NAME } from './constants';
+
+/** Options users can set on the `@org/go` entry of nx.json `plugins`. */
+export interface GoPluginOptions {
+  buildTargetName?: string;
+  testTargetName?: string;
+  lintTargetName?: string;
+  tidyTargetName?: string;
+  dockerBuildTargetName?: string;
+  dockerRunTargetName?: string;
+  /** Folder new services go in (default `apps`). */
+  servicesDir?: string;
+  /** Folder new libraries go in (default `libs`). */
+  librariesDir?: string;
+}
+
+export type ResolvedGoPluginOptions = Required<GoPluginOptions>;
+
+export function resolvePluginOptions(options: GoPluginOptions | undefined): ResolvedGoPluginOptions {
+  return {
+    buildTargetName: options?.buildTargetName ?? 'build',
+    testTargetName: options?.testTargetName ?? 'test',
+    lintTargetName: options?.lintTargetName ?? 'lint',
+    tidyTargetName: options?.tidyTargetName ?? 'tidy',
+    dockerBuildTargetName: options?.dockerBuildTargetName ?? 'docker-build',
+    dockerRunTargetName: options?.dockerRunTargetName ?? 'docker-run',
+    servicesDir: options?.servicesDir ?? DEFAULT_SERVICES_DIR,
+    librariesDir: options?.librariesDir ?? DEFAULT_LIBRARIES_DIR,
+  };
+}
+
+/** The options of the plugin's entry in nx.json, or undefined when it is not registered. */
+export function findPluginEntry(nxJson: NxJsonConfiguration | null): { options?: GoPluginOptions } | undefined {
+  for (const entry of nxJson?.plugins ?? []) {
+    if (entry === PLUGIN_NAME) return {};
+    if (typeof entry === 'object' && entry.plugin === PLUGIN_NAME) {
+      return { options: entry.options as GoPluginOptions | undefined };
+    }
+  }
+  return undefined;
+}
