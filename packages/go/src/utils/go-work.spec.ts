@@ -12,6 +12,12 @@ describe('go.work edits', () => {
       '// workspace\ngo 1.26\n\nuse (\n\t./apps/orders\n\t./apps/web // frontend api\n\t./libs/money\n)\n\nreplace x => ./y\n',
     );
   });
+  it('turns single-line uses into a block when a second module comes', () => {
+    expect(addGoWorkUse('go 1.26\n\nuse ./apps/orders\n', 'apps/billing')).toBe('go 1.26\n\nuse (\n\t./apps/billing\n\t./apps/orders\n)\n');
+    expect(addGoWorkUse('go 1.26\nuse ./b\n\nuse ./a // first\ntoolchain go1.26.1\n', 'c')).toBe(
+      'go 1.26\nuse (\n\t./a // first\n\t./b\n\t./c\n)\n\ntoolchain go1.26.1\n',
+    );
+  });
   it('is a no-op when the module is listed in either form', () => {
     expect(addGoWorkUse('go 1.26\n\nuse ./apps/orders\n', './apps/orders/')).toBe('go 1.26\n\nuse ./apps/orders\n');
     expect(addGoWorkUse('go 1.26\nuse (\n\t"./apps/orders"\n)\n', 'apps/orders')).toBe('go 1.26\nuse (\n\t"./apps/orders"\n)\n');

@@ -32,21 +32,33 @@ function normalizeUse(dir: string): string {
 }
 
 /**
- * Adds `use ./dir` to a go.work, into its existing `use ( … )` block when there is one.
- * Returns the content unchanged when the directory is already listed.
+ * Adds `use ./dir` to a go.work: into its `use ( … )` block when it has one; a second module turns
+ * single-line `use` directives into one sorted block. Unchanged when the directory is listed already.
  */
 export function addGoWorkUse(content: string, dir: string): string {
   const use = normalizeUse(dir);
   if (listGoWorkUses(content).map(normalizeUse).includes(use)) return content;
   const block = /^(\s*use\s*\()([^)]*)(\))/m.exec(content);
   if (block) {
-    const body = block[2];
-    const entries = body.split('\n').map((line) => line.trim()).filter(Boolean);
-    entries.push(use);
-    entries.sort();
-    const rebuilt = `${block[1]}\n${entries.map((entry) => `\t${entry}`).join('\n')}\n${block[3]}`;
+    const entries = block[2].split('\n').map((line) => line.trim()).filter(Boolean);
+    const rebuilt = `${block[1]}\n${sortedEntries([...entries, use])}\n${block[3]}`;
     return content.slice(0, block.index) + rebuilt + content.slice(block.index + block[0].length);
+  }
+  const singleUse = /^[ \t]*use[ \t]+([^(\s].*?)[ \t]*$/gm;
+  const singles = [...content.matchAll(singleUse)].map((match) => match[1]);
+  if (singles.length > 0) {
+    let replaced = false;
+    const withBlock = content.replace(singleUse, () => {
+      if (replaced) return '\u0000';
+      replaced = true;
+      return `use (\n${sortedEntries([...singles, use])}\n)`;
+    });
+    return withBlock.replace(/\u0000\n?/g, '').replace(/\n{3,}/g, '\n\n');
   }
   const base = content.endsWith('\n') || content === '' ? content : `${content}\n`;
   return `${base}\nuse ${use}\n`;
+}
+
+function sortedEntries(entries: string[]): string {
+  return [...entries].sort((a, b) => unquote(a.split(/\s/)[0]).localeCompare(unquote(b.split(/\s/)[0]))).map((entry) => `\t${entry}`).join('\n');
 }

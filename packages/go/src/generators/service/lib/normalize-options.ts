@@ -1,7 +1,8 @@
-import { getProjects, glob, joinPathFragments, readJson, readNxJson, type Tree } from '@nx/devkit';
+import { getProjects, joinPathFragments, readJson, readNxJson, type Tree } from '@nx/devkit';
 import { basename } from 'node:path';
 import { DEFAULT_PORT, RUNTIME_IMAGES, type BaseImageKind } from '../../../utils/constants';
 import { detectGoVersion } from '../../../utils/go-version';
+import { findGoModuleRoots } from '../../../utils/tree-go-modules';
 import { findPluginEntry, resolvePluginOptions } from '../../../utils/plugin-options';
 import type { ServiceGeneratorSchema } from '../schema';
 import { deriveModulePath, originUrlFromGitConfig } from './module-path';
@@ -80,9 +81,8 @@ export function normalizeOptions(tree: Tree, schema: ServiceGeneratorSchema): No
 /** Names of configured projects plus those the plugin infers from go.mod folders. */
 function existingProjectNames(tree: Tree): Set<string> {
   const names = new Set(getProjects(tree).keys());
-  for (const goMod of glob(tree, ['**/go.mod'])) {
-    const dir = goMod.replace(/\/?go\.mod$/, '');
-    if (dir) names.add(basename(dir));
+  for (const root of findGoModuleRoots(tree)) {
+    if (root !== '.') names.add(basename(root));
   }
   return names;
 }

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# setup.sh - prepare this machine for @org/go development, tests and the demo.
+#
+#   1. Node dependencies of the repository (npm ci, skipped when up to date);
+#   2. a Docker engine (tools/ensure-docker.sh: uses a running one, else installs and starts one);
+#   3. the base images the generated Dockerfiles name, seeded offline from local parts
+#      (tools/seed-base-images.sh: only for machines that cannot reach a container registry;
+#      images already present are left alone, so on a normal desk it changes nothing).
+#
+# Safe to re-run. Exit code non-zero with a message naming the failed step.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+step() { printf '\n==> %s\n' "$*"; }
+die() { printf 'setup: %s\n' "$*" >&2; exit 1; }
+
+command -v node >/dev/null || die "Node.js is missing. Install Node.js 20 or newer (e.g. apt-get install nodejs npm)."
+command -v npm >/dev/null || die "npm is missing. Install npm 10 or newer."
+if ! command -v go >/dev/null; then
+  if [ -x /usr/local/go/bin/go ]; then
+    export PATH="/usr/local/go/bin:$PATH"
+  else
+    die "Go is missing. Install Go 1.22 or newer (https://go.dev/doc/install) and put it on PATH."
+  fi
+fi
+
+step "Node dependencies"
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+else
+  echo "node_modules is up to date"
+fi
+
+step "Docker engine"
+bash tools/ensure-docker.sh
+
+if [ "${ORG_GO_SKIP_SEED:-}" != "1" ]; then
+  step "Base images (offline seeding; present images are kept)"
+  bash tools/seed-base-images.sh
+fi
