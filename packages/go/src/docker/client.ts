@@ -14,6 +14,7 @@ export interface BuildOptions {
   pull?: boolean;
   platform?: string;
   network?: string;
+  /** Print only a summary; the engine still streams its progress, which is not shown. */
   quiet?: boolean;
 }
 
@@ -83,7 +84,6 @@ export class DockerClient {
         pull: options.pull ? '1' : undefined,
         platform: options.platform,
         networkmode: options.network,
-        q: options.quiet,
         rm: true,
         forcerm: true,
       } as Dockerode.ImageBuildOptions);
@@ -93,7 +93,8 @@ export class DockerClient {
     let imageId: string | undefined;
     await followProgress(stream, (event) => {
       if (event.aux?.ID) imageId = event.aux.ID;
-      const built = event.stream?.match(/^Successfully built ([0-9a-f]+)/);
+      // Older engines report the id only as text: "Successfully built <id>" (or the bare id).
+      const built = event.stream?.match(/^(?:Successfully built )?((?:sha256:)?[0-9a-f]{12,64})\s*$/);
       if (built && !imageId) imageId = built[1];
       onEvent(event);
     });

@@ -1,3 +1,4 @@
+import { formatBytes } from './format';
 import { addGoWorkUse, createGoWork, listGoWorkUses } from './go-work';
 import { toLanguageVersion } from './go-version';
 import { toSourceUrl } from './git';
@@ -47,5 +48,16 @@ describe('toSourceUrl', () => {
     ['not a url', undefined],
   ])('%s → %s', (remote, expected) => {
     expect(toSourceUrl(remote)).toBe(expected);
+  });
+});
+
+describe('formatBytes', () => {
+  it.each([
+    [512, '512 B'],
+    [6_898_239, '6.9 MB'],
+    [1_500, '1.5 kB'],
+    [281_000_000, '281.0 MB'],
+  ])('%d → %s', (bytes, text) => {
+    expect(formatBytes(bytes)).toBe(text);
   });
 });
