@@ -19,6 +19,9 @@ rm -rf "$results"
 mkdir -p "$results"
 
 status=0
+printf '\n==> Type check\n'
+npx nx run-many -t typecheck --outputStyle=static || status=1
+
 printf '\n==> Unit and Docker-backed tests (packages/go)\n'
 npx nx run go:test --skip-nx-cache --outputStyle=static --ci --json --outputFile="$results/go.json" || status=1
 

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { DockerClient } from '../docker';
+import { demuxBuffer, DockerClient } from '../docker';
 import { serviceGenerator } from '../generators/service/service';
 import { describeDocker } from '../testing/docker';
 import { executorContext, generateWorkspace } from '../testing/workspace';
@@ -100,8 +100,18 @@ describeDocker('a generated service on a real Docker engine', () => {
     expect(image.Config.Labels['org.opencontainers.image.created']).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(image.Config.User).toBe('65532:65532');
     expect(image.Config.Healthcheck?.Test).toEqual(['CMD', `/${name}`, 'healthcheck']);
-    // The context honoured .dockerignore: tests and scripts stayed home, the sources went.
+    // The context honoured .dockerignore: the sources went, tests and scripts stayed home.
     expect(metadata.contextFiles).toBeGreaterThan(5);
+    // The binary reports the version docker-build passed in.
+    const versionRun = await docker.createContainer({ Image: image.Id, Cmd: ['version'] });
+    try {
+      await versionRun.start();
+      await versionRun.wait();
+      const output = (await versionRun.logs({ stdout: true, stderr: true })) as unknown as Buffer;
+      expect(demuxBuffer(output)).toContain(`${name} dev`);
+    } finally {
+      await versionRun.remove({ force: true });
+    }
     // eslint-disable-next-line no-console
     console.log(`image ${name}: ${(image.Size / 1024 / 1024).toFixed(2)} MiB, built in ${metadata.buildSeconds.toFixed(1)}s`);
   });
@@ -135,12 +145,15 @@ describeDocker('a generated service on a real Docker engine', () => {
   it('docker-run in the foreground stops and removes the container on Ctrl-C', async () => {
     const port = await findFreePort('127.0.0.1');
     const logs = captureLogs();
+    const signalListeners = process.listenerCount('SIGINT');
     const running = dockerRunExecutor({ port, name: `${name}-fg` }, executorContext(root, name, projectRoot), client);
     try {
-      const deadline = Date.now() + 60_000;
-      while (!logs.text().includes(`http://127.0.0.1:${port}`) && Date.now() < deadline) {
+      // The executor listens for Ctrl-C once the service is healthy and it is streaming logs.
+      const deadline = Date.now() + 90_000;
+      while (process.listenerCount('SIGINT') === signalListeners && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
+      expect(logs.text()).toContain(`http://127.0.0.1:${port}`);
       expect(await httpStatus(`http://127.0.0.1:${port}/readyz`)).toBe(200);
       process.emit('SIGINT');
       await expect(running).resolves.toEqual({ success: true });

@@ -109,7 +109,7 @@ describe('createNodes', () => {
 
   it('explains a go.mod without a module line', async () => {
     write('broken/go.mod', 'go 1.26\n');
-    const error = await run(['broken/go.mod']).then(
+    const error = await Promise.resolve(run(['broken/go.mod'])).then(
       () => undefined,
       (err: { errors?: Array<[string, Error]> }) => err,
     );

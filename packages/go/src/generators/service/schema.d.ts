@@ -5,7 +5,8 @@ export interface ServiceGeneratorSchema {
   directory?: string;
   port?: number;
   module?: string;
-  goVersion?: string;
+  /** e.g. `1.26`; the command line passes `--goVersion=1.26` as a number. */
+  goVersion?: string | number;
   baseImage?: BaseImageKind;
   k8s?: boolean;
 }

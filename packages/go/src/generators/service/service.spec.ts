@@ -102,6 +102,11 @@ describe('service generator', () => {
     expect(tree.read('apps/billing/go.mod', 'utf-8')).toMatch(/^module github\.com\/acme\/shop\/apps\/billing$/m);
   });
 
+  it('takes the Go version as the command line passes it, a number', async () => {
+    await serviceGenerator(tree, { ...base, goVersion: 1.26 as never });
+    expect(tree.read('apps/orders/go.mod', 'utf-8')).toMatch(/^go 1\.26$/m);
+  });
+
   it('marks the wait script executable', async () => {
     await serviceGenerator(tree, base);
     const script = tree.listChanges().find((change) => change.path === 'apps/orders/scripts/wait-for-ready.sh');
@@ -126,6 +131,8 @@ describe('service generator', () => {
       ['bad go version', { goVersion: 'go1.26' }, /Invalid Go version "go1.26"/],
       ['bad base image', { baseImage: 'ubuntu' as never }, /Invalid baseImage "ubuntu".*scratch/],
       ['bad directory', { directory: '../elsewhere' }, /leaves the workspace/],
+      ['a folder the plugin skips', { name: 'dist/orders' }, /Invalid service folder "dist\/orders": the plugin skips "dist" folders/],
+      ['go version as a number that lost its zero', { goVersion: 1.2 as never }, /reads --goVersion=1.20 as the number 1.2/],
     ])('%s', async (_case, override, message) => {
       const before = snapshotTree(tree);
       await expect(serviceGenerator(tree, { ...base, ...override })).rejects.toThrow(message);

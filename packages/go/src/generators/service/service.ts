@@ -8,9 +8,9 @@ import {
 } from '@nx/devkit';
 import { join } from 'node:path';
 import { renderDockerfile, renderDockerignore } from '../../dockerfile/render';
-import { addGoWorkUse, createGoWork } from '../../utils/go-work';
 import { findPluginEntry } from '../../utils/plugin-options';
 import { initGenerator } from '../init/init';
+import { addToGoWork } from '../shared/add-to-go-work';
 import { normalizeOptions, type NormalizedServiceOptions } from './lib/normalize-options';
 import type { ServiceGeneratorSchema } from './schema';
 
@@ -22,7 +22,7 @@ export async function serviceGenerator(tree: Tree, schema: ServiceGeneratorSchem
     tasks.push(await initGenerator(tree, { goVersion: options.goVersion }));
   }
   addFiles(tree, options);
-  addToGoWork(tree, options);
+  addToGoWork(tree, options.projectRoot, options.goVersion);
   return runTasksInSerial(...tasks);
 }
 
@@ -43,17 +43,6 @@ function addFiles(tree: Tree, options: NormalizedServiceOptions): void {
   tree.write(joinPathFragments(options.projectRoot, '.dockerignore'), renderDockerignore(dockerVariables));
   const waitScript = joinPathFragments(options.projectRoot, 'scripts/wait-for-ready.sh');
   if (tree.exists(waitScript)) tree.changePermissions(waitScript, '755');
-}
-
-function addToGoWork(tree: Tree, options: NormalizedServiceOptions): void {
-  if (!tree.exists('go.work')) {
-    // A single-module repository (go.mod at the root) manages nested modules without go.work.
-    if (tree.exists('go.mod')) return;
-    tree.write('go.work', createGoWork(options.goVersion));
-  }
-  const current = tree.read('go.work', 'utf-8') ?? '';
-  const updated = addGoWorkUse(current, options.projectRoot);
-  if (updated !== current) tree.write('go.work', updated);
 }
 
 export default serviceGenerator;

@@ -1,4 +1,5 @@
-import { toSourceUrl } from '../../../utils/git';
+import { readJson, type Tree } from '@nx/devkit';
+import { toSourceUrl } from '../../utils/git';
 
 /**
  * The default Go module path of a new module: `<repository>/<projectRoot>` when the workspace has a
@@ -20,4 +21,13 @@ export function deriveModulePath(input: { gitRemote?: string; workspaceName?: st
 export function originUrlFromGitConfig(config: string): string | undefined {
   const section = config.split(/^\s*\[/m).find((part) => /^remote\s+"origin"\]/.test(part));
   return section?.match(/^\s*url\s*=\s*(.+?)\s*$/m)?.[1];
+}
+
+/** `deriveModulePath` fed from the workspace: the origin remote in .git/config, else package.json's name. */
+export function defaultModulePath(tree: Tree, projectRoot: string): string {
+  return deriveModulePath({
+    gitRemote: tree.exists('.git/config') ? originUrlFromGitConfig(tree.read('.git/config', 'utf-8') ?? '') : undefined,
+    workspaceName: tree.exists('package.json') ? readJson<{ name?: string }>(tree, 'package.json').name : undefined,
+    projectRoot,
+  });
 }
