@@ -1,121 +1,133 @@
-import type { CreateNodesContext } from '@nx/devkit';
+import type { CreateDependenciesContext, CreateNodesContext, ProjectConfiguration } from '@nx/devkit';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { GO_FIXTURE } from '../testing/go-fixture';
+import { createDependencies } from './create-dependencies';
 import { createNodes, isIgnoredGoMod } from './create-nodes';
-import { parseModulePath } from './go-module';
 
-describe('createNodes', () => {
+describe('inference on a real folder of Go modules', () => {
   let root: string;
   const write = (path: string, content: string) => {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), content);
   };
-  const context = (): CreateNodesContext => ({ nxJsonConfiguration: {}, workspaceRoot: root });
-  const run = (files: string[], options?: Record<string, string>) => createNodes[1](files, options, context());
+  const goMods = () => Object.keys(GO_FIXTURE).filter((path) => path.endsWith('go.mod'));
+  const nodes = async (options?: Record<string, unknown>) => {
+    const context: CreateNodesContext = { nxJsonConfiguration: {}, workspaceRoot: root };
+    const results = await createNodes[1](goMods(), options, context);
+    const projects: Record<string, ProjectConfiguration> = {};
+    for (const [, result] of results) {
+      for (const [projectRoot, project] of Object.entries(result.projects ?? {})) projects[project.name as string] = { ...project, root: projectRoot };
+    }
+    return projects;
+  };
 
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'org-go-nodes-'));
-    write('apps/orders/go.mod', 'module example.com/acme/apps/orders\n\ngo 1.26\n');
-    write('apps/orders/cmd/orders/main.go', '// Command orders.\npackage main\n\nfunc main() {}\n');
-    write('apps/orders/Dockerfile', 'FROM scratch\n');
-    write('libs/money/go.mod', 'module "example.com/acme/libs/money"\n');
-    write('libs/money/money.go', 'package money\n');
-    write('tools/gen/go.mod', 'module example.com/acme/tools/gen\n');
-    write('tools/gen/main.go', '/* generator */\npackage main\n\nfunc main() {}\n');
-    write('tools/gen/project.json', JSON.stringify({ name: 'codegen' }));
+    for (const [path, content] of Object.entries(GO_FIXTURE)) write(path, content);
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-  it('infers services, libraries and their targets', async () => {
-    const results = await run(['apps/orders/go.mod', 'libs/money/go.mod', 'tools/gen/go.mod']);
-    const projects = Object.fromEntries(results.map(([file, result]) => [file, result.projects]));
-    const orders = projects['apps/orders/go.mod']?.['apps/orders'];
-    expect(orders?.name).toBe('orders');
-    expect(orders?.projectType).toBe('application');
-    expect(Object.keys(orders?.targets ?? {})).toEqual(['build', 'test', 'lint', 'tidy', 'docker-build', 'docker-run']);
-    expect(orders?.metadata).toEqual({
+  it('infers services, libraries and command projects with their targets', async () => {
+    const projects = await nodes();
+    expect(Object.keys(projects).sort()).toEqual(['api', 'billing', 'money', 'mono', 'orders', 'testkit', 'util', 'winapi', 'worker']);
+    const orders = projects['orders'];
+    expect(orders.projectType).toBe('application');
+    expect(Object.keys(orders.targets ?? {})).toEqual(['build', 'test', 'lint', 'tidy', 'docker-build', 'docker-run']);
+    expect(orders.metadata).toMatchObject({
       technologies: ['go'],
-      goModule: 'example.com/acme/apps/orders',
       targetGroups: { Go: ['build', 'test', 'lint', 'tidy'], Docker: ['docker-build', 'docker-run'] },
+      go: { module: 'example.com/shop/apps/orders', imports: { normal: ['money'], test: ['testkit'], platform: ['winapi'] } },
     });
-    expect(orders?.targets?.['build']).toMatchInlineSnapshot(`
-{
-  "cache": true,
-  "command": "go build -trimpath -o ../../dist/apps/orders/bin/ ./...",
-  "inputs": [
-    "{projectRoot}/**/*.go",
-    "{projectRoot}/go.mod",
-    "{projectRoot}/go.sum",
-    "{workspaceRoot}/go.work",
-    "{workspaceRoot}/go.work.sum",
-    "!{projectRoot}/**/*_test.go",
-    "!{projectRoot}/**/testdata/**",
-    {
-      "runtime": "go env GOVERSION",
-    },
-  ],
-  "metadata": {
-    "description": "Compile the module and write its commands to dist/apps/orders/bin",
-    "help": {
-      "command": "go help build",
-      "example": {},
-    },
-    "technologies": [
-      "go",
-    ],
-  },
-  "options": {
-    "cwd": "apps/orders",
-  },
-  "outputs": [
-    "{workspaceRoot}/dist/{projectRoot}/bin",
-  ],
-}
-`);
-    expect(orders?.targets?.['docker-build']).toMatchObject({
+    expect(orders.namedInputs?.['goImage']).toEqual([
+      '{workspaceRoot}/apps/orders/**/*.go',
+      '{workspaceRoot}/apps/orders/go.{mod,sum}',
+      '!{workspaceRoot}/apps/orders/**/*_test.go',
+      '{workspaceRoot}/libs/money/**/*.go',
+      '{workspaceRoot}/libs/money/go.{mod,sum}',
+      '!{workspaceRoot}/libs/money/**/*_test.go',
+      '{workspaceRoot}/libs/util/fmtx/*.go',
+      '{workspaceRoot}/libs/util/go.{mod,sum}',
+      '!{workspaceRoot}/libs/util/**/*_test.go',
+      '{workspaceRoot}/go.work',
+      '{workspaceRoot}/go.work.sum',
+    ]);
+    expect(orders.targets?.['docker-build']).toMatchObject({
       executor: '@org/go:docker-build',
       cache: true,
+      inputs: ['goImage', '{projectRoot}/Dockerfile', '{projectRoot}/.dockerignore', { env: 'SOURCE_DATE_EPOCH' }],
       outputs: ['{workspaceRoot}/dist/{projectRoot}/docker'],
     });
-    expect(orders?.targets?.['docker-run']).toMatchObject({ executor: '@org/go:docker-run', cache: false, dependsOn: ['docker-build'] });
+    expect(orders.targets?.['build']).toMatchObject({
+      command: 'go build -trimpath -o ../../dist/apps/orders/bin/ ./...',
+      options: { cwd: 'apps/orders' },
+      inputs: ['goBuild', { runtime: 'go env GOVERSION' }],
+    });
+    expect(orders.targets?.['docker-run']).toMatchObject({ executor: '@org/go:docker-run', cache: false, dependsOn: ['docker-build'] });
 
-    const money = projects['libs/money/go.mod']?.['libs/money'];
-    expect(money?.projectType).toBe('library');
-    expect(money?.targets?.['build']?.command).toBe('go build ./...');
-    expect(Object.keys(money?.targets ?? {})).toEqual(['build', 'test', 'lint', 'tidy']);
+    const money = projects['money'];
+    expect(money.projectType).toBe('library');
+    expect(money.targets?.['build']).toMatchObject({ command: 'go build ./...', inputs: ['goSources', '^goSources', { runtime: 'go env GOVERSION' }] });
+    expect(Object.keys(money.targets ?? {})).toEqual(['build', 'test', 'lint', 'tidy']);
 
-    const gen = projects['tools/gen/go.mod']?.['tools/gen'];
-    expect(gen?.name).toBe('codegen');
-    expect(gen?.projectType).toBe('application');
-    expect(gen?.targets?.['docker-build']).toBeUndefined();
+    const api = projects['api'];
+    expect(api.root).toBe('mono/cmd/api');
+    expect(api.targets?.['build']).toMatchObject({ command: 'go build -trimpath -o ../../../dist/mono/cmd/api/bin/ .', options: { cwd: 'mono/cmd/api' } });
+    expect(api.targets?.['docker-build']?.options).toEqual({ context: '../..' });
+    expect(api.targets?.['tidy']).toBeUndefined();
+    expect(projects['worker'].targets?.['docker-build']).toBeUndefined(); // no Dockerfile
   });
 
   it('renames targets from plugin options', async () => {
-    const [[, result]] = await run(['apps/orders/go.mod'], { buildTargetName: 'go-build', dockerBuildTargetName: 'image' });
-    const targets = result.projects?.['apps/orders']?.targets ?? {};
-    expect(Object.keys(targets)).toEqual(['go-build', 'test', 'lint', 'tidy', 'image', 'docker-run']);
-    expect(targets['docker-run']?.dependsOn).toEqual(['image']);
+    const projects = await nodes({ buildTargetName: 'go-build', dockerBuildTargetName: 'image' });
+    expect(Object.keys(projects['orders'].targets ?? {})).toEqual(['go-build', 'test', 'lint', 'tidy', 'image', 'docker-run']);
+    expect(projects['orders'].targets?.['docker-run']?.dependsOn).toEqual(['image']);
   });
 
-  it('sees a new Dockerfile although go.mod did not change (cache key)', async () => {
-    write('libs/money/cmd/money/main.go', 'package main\nfunc main() {}\n');
-    let [[, result]] = await run(['libs/money/go.mod']);
-    expect(result.projects?.['libs/money']?.targets?.['docker-build']).toBeUndefined();
-    write('libs/money/Dockerfile', 'FROM scratch\n');
-    [[, result]] = await run(['libs/money/go.mod']);
-    expect(result.projects?.['libs/money']?.targets?.['docker-build']).toBeDefined();
+  it('sees a new Dockerfile and a project.json name', async () => {
+    write('mono/cmd/worker/Dockerfile', 'FROM scratch\n');
+    write('libs/util/project.json', JSON.stringify({ name: 'shared-util' }));
+    const projects = await nodes();
+    expect(projects['worker'].targets?.['docker-build']).toBeDefined();
+    expect(projects['shared-util']?.root).toBe('libs/util');
   });
 
-  it('explains a go.mod without a module line', async () => {
+  it('fails with a clear message on a go.mod without a module line', async () => {
     write('broken/go.mod', 'go 1.26\n');
-    const error = await Promise.resolve(run(['broken/go.mod'])).then(
-      () => undefined,
-      (err: { errors?: Array<[string, Error]> }) => err,
+    await expect(createNodes[1]([...goMods(), 'broken/go.mod'], {}, { nxJsonConfiguration: {}, workspaceRoot: root })).rejects.toThrow(
+      /broken\/go.mod has no "module" line\. Add one/,
     );
-    // Nx aggregates per-file errors and reports each with its file.
-    expect(error?.errors?.[0]?.[0]).toBe('broken/go.mod');
-    expect(error?.errors?.[0]?.[1].message).toMatch(/broken\/go.mod has no "module" line\. Add one/);
+  });
+
+  it('reports dependencies whose source file belongs to the source project', async () => {
+    const projects = await nodes();
+    const byRoot = Object.values(projects).sort((a, b) => b.root.length - a.root.length);
+    const projectFileMap: Record<string, Array<{ file: string; hash: string }>> = {};
+    for (const path of Object.keys(GO_FIXTURE)) {
+      const owner = byRoot.find((p) => path.startsWith(`${p.root}/`));
+      if (owner) (projectFileMap[owner.name as string] ??= []).push({ file: path, hash: '0' });
+    }
+    const context = {
+      projects,
+      fileMap: { projectFileMap, nonProjectFiles: [] },
+      filesToProcess: { projectFileMap, nonProjectFiles: [] },
+      externalNodes: {},
+      nxJsonConfiguration: {},
+      workspaceRoot: root,
+    } as unknown as CreateDependenciesContext;
+    const dependencies = await createDependencies({}, context);
+    expect(dependencies.map((d) => `${d.source}->${d.target}`)).toEqual([
+      'api->mono',
+      'billing->money',
+      'billing->util',
+      'money->util',
+      'orders->money',
+      'orders->testkit',
+      'orders->winapi',
+      'worker->mono',
+    ]);
+    expect(dependencies.every((d) => d.type === 'static')).toBe(true);
   });
 
   it('skips vendored, generated and dependency folders', () => {
@@ -124,11 +136,5 @@ describe('createNodes', () => {
     expect(isIgnoredGoMod('dist/apps/orders/go.mod')).toBe(true);
     expect(isIgnoredGoMod('apps/orders/testdata/go.mod')).toBe(true);
     expect(isIgnoredGoMod('apps/orders/go.mod')).toBe(false);
-  });
-
-  it('parses module lines', () => {
-    expect(parseModulePath('// c\nmodule example.com/x // trailing\n')).toBe('example.com/x');
-    expect(parseModulePath('module "example.com/quoted"\n')).toBe('example.com/quoted');
-    expect(parseModulePath('go 1.26\n')).toBeUndefined();
   });
 });

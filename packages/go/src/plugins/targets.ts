@@ -1,52 +1,80 @@
 import type { TargetConfiguration } from '@nx/devkit';
-import { relative, join } from 'node:path';
+
+type InputDefinition = Exclude<NonNullable<TargetConfiguration['inputs']>[number], string>;
+import { posix } from 'node:path';
+import { WHOLE_MODULE, type Closure, type GoProject } from '../graph/workspace-graph';
 import { PLUGIN_NAME } from '../utils/constants';
 import type { ResolvedGoPluginOptions } from '../utils/plugin-options';
-import type { GoModuleInfo } from './go-module';
 
 const TECHNOLOGIES = ['go'];
 const DOCKER_TECHNOLOGIES = ['go', 'docker'];
-
-/** Go sources and module files, tests included. */
-const goInputs = ['{projectRoot}/**/*.go', '{projectRoot}/go.mod', '{projectRoot}/go.sum', '{workspaceRoot}/go.work', '{workspaceRoot}/go.work.sum'];
-/** What a binary is built from: no tests, no test data. */
-const productionGoInputs = [...goInputs, '!{projectRoot}/**/*_test.go', '!{projectRoot}/**/testdata/**'];
 const goToolchain = { runtime: 'go env GOVERSION' };
+const workspaceFiles = ['{workspaceRoot}/go.work', '{workspaceRoot}/go.work.sum'];
 
-/** The inferred targets of one Go module. Pure: the same info and options give the same targets. */
-export function createTargets(info: GoModuleInfo, options: ResolvedGoPluginOptions): Record<string, TargetConfiguration> {
-  const isService = info.commands.length > 0;
-  const binDir = relative(info.root, join('dist', info.root, 'bin')).split('\\').join('/');
+/**
+ * Inputs that name exactly the Go packages a service target is built from (its closure within the
+ * workspace), not whole projects: editing a library package the service does not import leaves the
+ * hash alone. One brace pattern per module keeps the list short: `{workspaceRoot}/libs/money/{*.go,fx/*.go}`.
+ */
+export function closureInputs(closure: Closure): string[] {
+  const inputs: string[] = [];
+  for (const [module, dirs] of Object.entries(closure.modules)) {
+    const base = module === '.' ? '{workspaceRoot}/' : `{workspaceRoot}/${module}/`;
+    const patterns = dirs.map((dir) => (dir === WHOLE_MODULE ? '**/*.go' : dir === '.' ? '*.go' : `${dir}/*.go`));
+    inputs.push(patterns.length === 1 ? `${base}${patterns[0]}` : `${base}{${patterns.join(',')}}`, `${base}go.{mod,sum}`, `!${base}**/*_test.go`);
+  }
+  return [...inputs, ...workspaceFiles];
+}
+
+/** Named inputs every Go project defines; `^goSources` brings in the sources of the projects it imports. */
+export function goNamedInputs(project: GoProject): Record<string, (string | InputDefinition)[]> {
+  const moduleFiles = project.root === project.moduleRoot ? ['{projectRoot}/go.{mod,sum}'] : [`{workspaceRoot}/${project.moduleRoot === '.' ? '' : `${project.moduleRoot}/`}go.{mod,sum}`];
+  const named: Record<string, (string | InputDefinition)[]> = {
+    goSources: ['{projectRoot}/**/*.go', '!{projectRoot}/**/*_test.go', ...moduleFiles, ...workspaceFiles],
+    goTests: ['{projectRoot}/**/*.go', '{projectRoot}/**/testdata/**', ...moduleFiles, ...workspaceFiles, '^goSources'],
+  };
+  if (project.kind === 'service') {
+    named['goBuild'] = closureInputs(project.closures.build);
+    named['goImage'] = closureInputs(project.closures.image);
+  }
+  return named;
+}
+
+/** The inferred targets of one Go project. Pure: the same project and options give the same targets. */
+export function createTargets(project: GoProject, options: ResolvedGoPluginOptions): Record<string, TargetConfiguration> {
+  const isService = project.kind === 'service';
+  const isModule = project.root === project.moduleRoot;
+  const binDir = posix.relative(project.root, posix.join('dist', project.root, 'bin')) || '.';
   const targets: Record<string, TargetConfiguration> = {
     [options.buildTargetName]: {
-      command: isService ? `go build -trimpath -o ${binDir}/ ./...` : 'go build ./...',
-      options: { cwd: info.root },
+      command: isService ? `go build -trimpath -o ${binDir}/ ${isModule ? './...' : '.'}` : 'go build ./...',
+      options: { cwd: project.root },
       cache: true,
-      inputs: [...productionGoInputs, goToolchain],
+      inputs: isService ? ['goBuild', goToolchain] : ['goSources', '^goSources', goToolchain],
       outputs: isService ? ['{workspaceRoot}/dist/{projectRoot}/bin'] : [],
       metadata: {
         technologies: TECHNOLOGIES,
-        description: isService ? `Compile the module and write its commands to dist/${info.root}/bin` : 'Compile every package of the module',
+        description: isService ? `Compile the service and write its binary to dist/${project.root}/bin` : 'Compile every package of the module',
         help: { command: 'go help build', example: {} },
       },
     },
     [options.testTargetName]: {
       command: 'go test ./...',
-      options: { cwd: info.root },
+      options: { cwd: project.root },
       cache: true,
-      inputs: [...goInputs, '{projectRoot}/**/testdata/**', goToolchain],
+      inputs: ['goTests', goToolchain],
       outputs: [],
       metadata: {
         technologies: TECHNOLOGIES,
-        description: 'Run the Go tests of every package in the module',
+        description: "Run the Go tests of the project's packages",
         help: { command: 'go help test', example: {} },
       },
     },
     [options.lintTargetName]: {
       command: 'go vet ./...',
-      options: { cwd: info.root },
+      options: { cwd: project.root },
       cache: true,
-      inputs: [...goInputs, goToolchain],
+      inputs: ['goTests', goToolchain],
       outputs: [],
       metadata: {
         technologies: TECHNOLOGIES,
@@ -54,31 +82,26 @@ export function createTargets(info: GoModuleInfo, options: ResolvedGoPluginOptio
         help: { command: 'go help vet', example: {} },
       },
     },
-    [options.tidyTargetName]: {
+  };
+  if (isModule) {
+    targets[options.tidyTargetName] = {
       command: 'go mod tidy',
-      options: { cwd: info.root },
+      options: { cwd: project.root },
       cache: false,
       metadata: {
         technologies: TECHNOLOGIES,
         description: 'Add missing and remove unused module requirements in go.mod and go.sum',
         help: { command: 'go help mod tidy', example: {} },
       },
-    },
-  };
-  if (isService && info.hasDockerfile) {
+    };
+  }
+  if (isService && project.hasDockerfile) {
+    const context = posix.relative(project.root, project.moduleRoot) || '.';
     targets[options.dockerBuildTargetName] = {
       executor: `${PLUGIN_NAME}:docker-build`,
-      options: {},
+      options: context === '.' ? {} : { context },
       cache: true,
-      inputs: [
-        '{projectRoot}/**/*',
-        '!{projectRoot}/**/*_test.go',
-        '!{projectRoot}/**/testdata/**',
-        '!{projectRoot}/**/*.md',
-        '!{projectRoot}/deploy/**',
-        '{workspaceRoot}/go.work',
-        { env: 'SOURCE_DATE_EPOCH' },
-      ],
+      inputs: ['goImage', '{projectRoot}/Dockerfile', '{projectRoot}/.dockerignore', { env: 'SOURCE_DATE_EPOCH' }],
       outputs: ['{workspaceRoot}/dist/{projectRoot}/docker'],
       metadata: {
         technologies: DOCKER_TECHNOLOGIES,

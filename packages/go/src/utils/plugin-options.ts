@@ -13,9 +13,17 @@ export interface GoPluginOptions {
   servicesDir?: string;
   /** Folder new libraries go in (default `libs`). */
   librariesDir?: string;
+  /** Platform the import graph is computed for (build constraints): default linux/amd64 without cgo, as images are built. */
+  goos?: string;
+  goarch?: string;
+  cgoEnabled?: boolean;
+  buildTags?: string[];
+  /** Go release for `//go:build go1.N` constraints (default: the newest the plugin knows). */
+  goVersion?: string;
 }
 
-export type ResolvedGoPluginOptions = Required<GoPluginOptions>;
+type PlatformKeys = 'goos' | 'goarch' | 'cgoEnabled' | 'buildTags' | 'goVersion';
+export type ResolvedGoPluginOptions = Required<Omit<GoPluginOptions, PlatformKeys>> & Pick<GoPluginOptions, PlatformKeys>;
 
 export function resolvePluginOptions(options: GoPluginOptions | undefined): ResolvedGoPluginOptions {
   return {
@@ -27,6 +35,11 @@ export function resolvePluginOptions(options: GoPluginOptions | undefined): Reso
     dockerRunTargetName: options?.dockerRunTargetName ?? 'docker-run',
     servicesDir: options?.servicesDir ?? DEFAULT_SERVICES_DIR,
     librariesDir: options?.librariesDir ?? DEFAULT_LIBRARIES_DIR,
+    goos: options?.goos,
+    goarch: options?.goarch,
+    cgoEnabled: options?.cgoEnabled,
+    buildTags: options?.buildTags,
+    goVersion: options?.goVersion,
   };
 }
 

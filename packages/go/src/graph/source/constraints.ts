@@ -367,20 +367,26 @@ export function platformTags(target: BuildTarget): Set<string> {
  * must be satisfied. `linux.go` carries no constraint (nothing before the `_`),
  * neither does an unknown suffix such as `foo_bar.go`.
  */
-function fileNameAllows(fileName: string, hasTag: (tag: string) => boolean): boolean {
+function fileNameAllows(fileName: string, tags: ReadonlySet<string>): boolean {
   const dot = fileName.indexOf('.');
-  const stem = dot < 0 ? fileName : fileName.slice(0, dot);
-  const underscore = stem.indexOf('_');
-  if (underscore < 0) return true;
-  const parts = stem.slice(underscore + 1).split('_');
-  if (parts.length > 0 && parts[parts.length - 1] === 'test') parts.pop();
-  const n = parts.length;
-  if (n >= 2 && KNOWN_OS.has(parts[n - 2]) && KNOWN_ARCH.has(parts[n - 1])) {
-    return hasTag(parts[n - 1]) && hasTag(parts[n - 2]);
+  const stemEnd = dot < 0 ? fileName.length : dot;
+  const first = fileName.indexOf('_');
+  if (first < 0 || first >= stemEnd) return true;
+  // Elements are the '_'-separated parts after the first '_': (first, stemEnd).
+  let end = stemEnd;
+  let cut = fileName.lastIndexOf('_', end - 1);
+  if (end - cut - 1 === 4 && fileName.startsWith('test', cut + 1)) {
+    if (cut === first) return true;
+    end = cut;
+    cut = fileName.lastIndexOf('_', end - 1);
   }
-  if (n >= 1 && (KNOWN_OS.has(parts[n - 1]) || KNOWN_ARCH.has(parts[n - 1]))) {
-    return hasTag(parts[n - 1]);
+  const last = fileName.slice(cut + 1, end);
+  if (cut > first) {
+    const prevCut = fileName.lastIndexOf('_', cut - 1);
+    const prev = fileName.slice(prevCut + 1, cut);
+    if (KNOWN_OS.has(prev) && KNOWN_ARCH.has(last)) return tags.has(last) && tags.has(prev);
   }
+  if (KNOWN_OS.has(last) || KNOWN_ARCH.has(last)) return tags.has(last);
   return true;
 }
 
@@ -397,26 +403,37 @@ function isIgnoredName(fileName: string): boolean {
  */
 export function matchesFileName(fileName: string, goos: string, goarch: string): boolean {
   if (isIgnoredName(fileName)) return false;
+  const tags = new Set([goos, goarch]);
   const implied = IMPLIED_OS[goos];
-  return fileNameAllows(fileName, (tag) => tag === goos || tag === goarch || tag === implied);
+  if (implied) tags.add(implied);
+  return fileNameAllows(fileName, tags);
 }
 
 // ---------------------------------------------------------------------------
 // File inclusion
 
-const tagCache = new Map<string, Set<string>>();
+let cachedFields: [string, string, boolean, string, string[] | undefined, number] | undefined;
+let cachedTags: Set<string> | undefined;
 
+/** The tag set of `target`, recomputed only when a field differs from the previous call's target. */
 function tagsFor(target: BuildTarget): Set<string> {
-  const key = `${target.goos}/${target.goarch}/${target.cgoEnabled ? 1 : 0}/${target.goVersion}/${
-    target.extraTags ? target.extraTags.join(',') : ''
-  }`;
-  let tags = tagCache.get(key);
-  if (!tags) {
-    if (tagCache.size >= 64) tagCache.clear();
-    tags = platformTags(target);
-    tagCache.set(key, tags);
+  const f = cachedFields;
+  const extra = target.extraTags;
+  if (
+    cachedTags !== undefined &&
+    f !== undefined &&
+    f[0] === target.goos &&
+    f[1] === target.goarch &&
+    f[2] === target.cgoEnabled &&
+    f[3] === target.goVersion &&
+    f[4] === extra &&
+    f[5] === (extra ? extra.length : 0)
+  ) {
+    return cachedTags;
   }
-  return tags;
+  cachedTags = platformTags(target);
+  cachedFields = [target.goos, target.goarch, target.cgoEnabled, target.goVersion, extra, extra ? extra.length : 0];
+  return cachedTags;
 }
 
 /** Whether a header's build constraint is satisfied; a malformed `//go:build` line excludes the file. */
@@ -440,17 +457,28 @@ export function constraintAllows(header: GoFileHeader, hasTag: (tag: string) => 
  * Whether `go build` for `target` compiles this .go file into its package (or
  * its test): the name rules, the build constraint (`//go:build` takes
  * precedence over `// +build`), and cgo — a non-test file importing "C" is left
- * out when cgo is disabled. A file whose package clause names `documentation`
- * is ignored, as the go command does.
+ * out when cgo is disabled. A file the go command cannot read (a NUL byte in
+ * its header) or whose constraint is malformed (unparsable or repeated
+ * `//go:build` line) is left out too; the go command reports it as invalid.
+ * A file whose package clause names `documentation` is ignored, as the go
+ * command does.
+ *
+ * Targets are meant to be immutable; the tag set is reused while the same
+ * field values are passed.
  */
 export function fileIncluded(fileName: string, header: GoFileHeader, target: BuildTarget): boolean {
   if (isIgnoredName(fileName) || !fileName.endsWith('.go')) return false;
   const tags = tagsFor(target);
-  const hasTag = (tag: string): boolean => tags.has(tag);
-  if (!fileNameAllows(fileName, hasTag)) return false;
+  if (!fileNameAllows(fileName, tags)) return false;
   if (header.error === NUL_ERROR) return false;
-  if (!constraintAllows(header, hasTag)) return false;
+  if (
+    (header.buildConstraint !== undefined || header.plusBuild.length > 0 || header.error !== undefined) &&
+    !constraintAllows(header, (tag) => tags.has(tag))
+  ) {
+    return false;
+  }
   if (header.packageName === 'documentation') return false;
-  if (header.importsC && !target.cgoEnabled && !fileName.endsWith('_test.go')) return false;
+  // go/build records no imports from a file whose header does not parse, so such a file is not treated as cgo.
+  if (header.importsC && header.error === undefined && !target.cgoEnabled && !fileName.endsWith('_test.go')) return false;
   return true;
 }

@@ -67,6 +67,8 @@ const CH_BACKTICK = 96;
 const CH_I = 105;
 
 const UNICODE_LETTER = /\p{L}/u;
+/** The ASCII rest of an identifier (sticky: matched at lastIndex). */
+const ASCII_IDENT_TAIL = /[A-Za-z0-9_]*/y;
 const UNICODE_LETTER_OR_DIGIT = /[\p{L}\p{Nd}]/u;
 const UNICODE_PATH_CHAR = /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u;
 
@@ -109,11 +111,15 @@ const PATH_ASCII = (() => {
   return table;
 })();
 
+/** Import paths made only of ASCII letters, digits and + - . / @ _ ~ (always valid). */
+const COMMON_PATH = /^[A-Za-z0-9+\-./@_~]+$/;
+
 /**
  * Go's rule for import paths: non-empty; every character graphic, not a space,
  * and not one of the reserved punctuation characters; no U+FFFD.
  */
 export function isValidImportPath(path: string): boolean {
+  if (COMMON_PATH.test(path)) return true;
   const n = path.length;
   if (n === 0) return false;
   for (let i = 0; i < n; i++) {
@@ -328,251 +334,20 @@ function plusBuildBody(s: string, a: number, b: number): string | undefined {
 }
 
 // ---------------------------------------------------------------------------
-// Tokens
+// Tokens and header grammar
 
-const T_EOF = 0;
-const T_IDENT = 1;
-const T_STRING = 2;
-const T_LPAREN = 3;
-const T_RPAREN = 4;
-const T_SEMI = 5;
-const T_PERIOD = 6;
-const T_OTHER = 7;
-const T_ERROR = 8;
+const T_EOF: number = 0;
+const T_IDENT: number = 1;
+const T_STRING: number = 2;
+const T_LPAREN: number = 3;
+const T_RPAREN: number = 4;
+const T_SEMI: number = 5;
+const T_PERIOD: number = 6;
+const T_OTHER: number = 7;
+const T_ERROR: number = 8;
 
 const GENERATED_PREFIX = '// Code generated ';
 const GENERATED_SUFFIX = ' DO NOT EDIT.';
-
-/**
- * A small Go tokenizer limited to what a file header can contain. Comments and
- * whitespace are skipped; newlines (and comments spanning lines) become
- * semicolons after identifiers, literals and `)` as in the Go specification.
- */
-class HeaderTokenizer {
-  readonly s: string;
-  readonly n: number;
-  pos: number;
-  needSemi = false;
-  /** Comments before the package clause are checked for the generated-code marker. */
-  beforePackage = true;
-  generated = false;
-
-  tok = T_EOF;
-  start = 0;
-  end = 0;
-  /** Identifier text, or the decoded value of a string literal. */
-  text = '';
-  /** Error message for T_ERROR. */
-  message = '';
-  /** The T_ERROR is an unterminated comment (rather than a malformed literal). */
-  inComment = false;
-  explicitSemi = false;
-
-  constructor(s: string, start: number) {
-    this.s = s;
-    this.n = s.length;
-    this.pos = start;
-  }
-
-  next(): number {
-    const s = this.s;
-    const n = this.n;
-    let i = this.pos;
-    for (;;) {
-      if (i >= n) {
-        this.start = this.end = this.pos = n;
-        if (this.needSemi) {
-          this.needSemi = false;
-          this.explicitSemi = false;
-          return (this.tok = T_SEMI);
-        }
-        return (this.tok = T_EOF);
-      }
-      const c = s.charCodeAt(i);
-      if (c === CH_SPACE || c === CH_TAB || c === CH_CR) {
-        i++;
-        continue;
-      }
-      if (c === CH_LF) {
-        if (this.needSemi) {
-          this.needSemi = false;
-          this.explicitSemi = false;
-          this.start = i;
-          this.end = this.pos = i + 1;
-          return (this.tok = T_SEMI);
-        }
-        i++;
-        continue;
-      }
-      if (c === CH_SLASH) {
-        const c1 = s.charCodeAt(i + 1);
-        if (c1 === CH_SLASH) {
-          if (this.needSemi) {
-            // A line comment ends the line: it acts like a newline.
-            this.needSemi = false;
-            this.explicitSemi = false;
-            this.start = this.end = this.pos = i;
-            return (this.tok = T_SEMI);
-          }
-          let eol = s.indexOf('\n', i + 2);
-          if (eol < 0) eol = n;
-          if (this.beforePackage && !this.generated) this.checkLineComment(i, eol);
-          i = eol;
-          continue;
-        }
-        if (c1 === CH_STAR) {
-          const close = s.indexOf('*/', i + 2);
-          if (close < 0) {
-            this.fail(i, 'comment not terminated');
-            this.inComment = true;
-            return T_ERROR;
-          }
-          if (this.needSemi) {
-            const nl = s.indexOf('\n', i + 2);
-            if (nl >= 0 && nl < close) {
-              // A block comment spanning lines acts like a newline.
-              this.needSemi = false;
-              this.explicitSemi = false;
-              this.start = this.end = this.pos = i;
-              return (this.tok = T_SEMI);
-            }
-          }
-          if (this.beforePackage && !this.generated) this.checkBlockComment(i, close + 2);
-          i = close + 2;
-          continue;
-        }
-        return this.single(i, T_OTHER);
-      }
-      if (c === CH_DQUOTE) return this.interpretedString(i);
-      if (c === CH_BACKTICK) return this.rawString(i);
-      if (c === CH_LPAREN) return this.single(i, T_LPAREN);
-      if (c === CH_RPAREN) {
-        this.single(i, T_RPAREN);
-        this.needSemi = true;
-        return T_RPAREN;
-      }
-      if (c === CH_SEMI) {
-        this.single(i, T_SEMI);
-        this.explicitSemi = true;
-        return T_SEMI;
-      }
-      if (c === CH_DOT) {
-        const d = s.charCodeAt(i + 1);
-        return this.single(i, d >= CH_0 && d <= CH_9 ? T_OTHER : T_PERIOD);
-      }
-      if (isAsciiLetter(c)) return this.identifier(i);
-      if (c >= 0x80) {
-        const cp = s.codePointAt(i) as number;
-        if (cp !== 0xfeff && UNICODE_LETTER.test(String.fromCodePoint(cp))) return this.identifier(i);
-      }
-      return this.single(i, T_OTHER);
-    }
-  }
-
-  private single(i: number, tok: number): number {
-    this.needSemi = false;
-    this.start = i;
-    this.end = this.pos = i + 1;
-    return (this.tok = tok);
-  }
-
-  private fail(i: number, message: string): number {
-    this.needSemi = false;
-    this.start = i;
-    this.end = this.pos = this.n;
-    this.message = message;
-    this.inComment = false;
-    return (this.tok = T_ERROR);
-  }
-
-  private identifier(i: number): number {
-    const s = this.s;
-    const n = this.n;
-    let j = i;
-    while (j < n) {
-      const c = s.charCodeAt(j);
-      if (isAsciiLetter(c) || (c >= CH_0 && c <= CH_9)) {
-        j++;
-        continue;
-      }
-      if (c < 0x80) break;
-      const cp = s.codePointAt(j) as number;
-      if (!UNICODE_LETTER_OR_DIGIT.test(String.fromCodePoint(cp))) break;
-      j += cp > 0xffff ? 2 : 1;
-    }
-    const word = s.slice(i, j);
-    this.text = word;
-    this.start = i;
-    this.end = this.pos = j;
-    this.needSemi = !GO_KEYWORDS.has(word) || SEMI_KEYWORDS.has(word);
-    return (this.tok = T_IDENT);
-  }
-
-  private interpretedString(i: number): number {
-    const s = this.s;
-    const n = this.n;
-    let j = i + 1;
-    let escaped = false;
-    for (;;) {
-      if (j >= n) return this.fail(i, 'string literal not terminated');
-      const c = s.charCodeAt(j);
-      if (c === CH_DQUOTE) break;
-      if (c === CH_LF) return this.fail(i, 'string literal not terminated');
-      if (c === CH_BACKSLASH) {
-        escaped = true;
-        j += 2;
-        continue;
-      }
-      j++;
-    }
-    this.start = i;
-    this.end = this.pos = j + 1;
-    this.needSemi = true;
-    if (!escaped) {
-      this.text = s.slice(i + 1, j);
-      return (this.tok = T_STRING);
-    }
-    const decoded = decodeEscapes(s, i + 1, j);
-    if ('error' in decoded) return this.fail(i, decoded.error);
-    this.text = decoded.value;
-    return (this.tok = T_STRING);
-  }
-
-  private rawString(i: number): number {
-    const close = this.s.indexOf('`', i + 1);
-    if (close < 0) return this.fail(i, 'raw string literal not terminated');
-    let text = this.s.slice(i + 1, close);
-    // Carriage returns are discarded from raw string values.
-    if (text.indexOf('\r') >= 0) text = text.replace(/\r/g, '');
-    this.text = text;
-    this.start = i;
-    this.end = this.pos = close + 1;
-    this.needSemi = true;
-    return (this.tok = T_STRING);
-  }
-
-  /** Line comment [a, b): the marker must be the whole comment (carriage returns aside). */
-  private checkLineComment(a: number, b: number): void {
-    const s = this.s;
-    if (!s.startsWith(GENERATED_PREFIX, a)) return;
-    let text = s.slice(a, b);
-    if (text.indexOf('\r') >= 0) text = text.replace(/\r/g, '');
-    this.generated = isGeneratedLine(text);
-  }
-
-  /** Block comment [a, b): any of its lines may carry the marker. */
-  private checkBlockComment(a: number, b: number): void {
-    const i = this.s.indexOf(GENERATED_PREFIX, a);
-    if (i < 0 || i >= b) return;
-    const text = stripBlockCommentCR(this.s.slice(a, b));
-    for (const line of text.split('\n')) {
-      if (isGeneratedLine(line)) {
-        this.generated = true;
-        return;
-      }
-    }
-  }
-}
 
 function isGeneratedLine(line: string): boolean {
   return (
@@ -594,27 +369,11 @@ function stripBlockCommentCR(text: string): string {
   return out;
 }
 
-function describe(t: HeaderTokenizer): string {
-  switch (t.tok) {
-    case T_EOF:
-      return 'EOF';
-    case T_IDENT:
-      return `'${t.text}'`;
-    case T_STRING:
-      return 'string literal';
-    case T_SEMI:
-      return t.explicitSemi ? "';'" : 'newline';
-    default:
-      return `'${t.s.slice(t.start, t.end)}'`;
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Header grammar
-
 /**
- * Scans the header of a Go source file. Never throws: a malformed header sets
- * `error` and keeps whatever was read before the problem.
+ * Tokenizer and parser for a file header, in one object that is reused from
+ * call to call. The tokenizer skips white space and comments; a newline (or a
+ * comment spanning lines) becomes a semicolon after an identifier, a literal
+ * or `)`, as the Go specification prescribes.
  *
  * Grammar read (Go specification):
  *   PackageClause ";" { ImportDecl ";" }
@@ -622,117 +381,529 @@ function describe(t: HeaderTokenizer): string {
  *   ImportSpec = [ "." | PackageName ] ImportPath
  * Reading stops at the first token after that which is not `import`.
  */
-export function scanGoFile(source: string): GoFileHeader {
-  const header: GoFileHeader = { imports: [], plusBuild: [], importsC: false, generated: false };
-  const start = source.charCodeAt(0) === 0xfeff ? 1 : 0;
+class HeaderReader {
+  private s = '';
+  private n = 0;
+  private pos = 0;
+  private line = 1;
+  private needSemi = false;
+  private beforePackage = true;
+  private generated = false;
+  private header: GoFileHeader | undefined;
 
-  readConstraintLines(source, start, header);
+  // Current token.
+  private tok = T_EOF;
+  private start = 0;
+  private end = 0;
+  private tokLine = 1;
+  /** The decoded value of a string literal. */
+  private text = '';
+  /** The text of an identifier token. */
+  private word = '';
+  /** The identifier token is a keyword. */
+  private keyword = false;
+  /** Error message for T_ERROR. */
+  private message = '';
+  /** The T_ERROR is an unterminated comment (rather than a malformed literal). */
+  private inComment = false;
+  private explicitSemi = false;
 
-  const t = new HeaderTokenizer(source, start);
-  let lineCursor = start;
-  let lineNumber = 1;
-  const lineOf = (pos: number): number => {
-    for (;;) {
-      const nl = source.indexOf('\n', lineCursor);
-      if (nl < 0 || nl >= pos) break;
-      lineNumber++;
-      lineCursor = nl + 1;
+  /** Reads the header of `s` from `start` into `header`; returns where reading stopped. */
+  read(s: string, start: number, header: GoFileHeader): number {
+    this.s = s;
+    this.n = s.length;
+    this.pos = start;
+    this.line = 1;
+    this.needSemi = false;
+    this.beforePackage = true;
+    this.generated = false;
+    this.header = header;
+    this.tok = T_EOF;
+    try {
+      this.parse(header);
+      return this.start;
+    } finally {
+      // Do not keep the source alive between calls.
+      this.s = '';
+      this.text = '';
+      this.word = '';
+      this.header = undefined;
     }
-    return lineNumber;
-  };
-  // Read through a call: the token changes under each t.next().
-  const cur = (): number => t.tok;
-  const word = (): string => t.text;
-  const fail = (message: string): void => {
-    header.error ??= message;
-  };
-  const tokenError = (expected: string): void => {
-    fail(t.tok === T_ERROR ? t.message : `expected ${expected}, found ${describe(t)}`);
-  };
+  }
 
-  const parse = (): void => {
+  private parse(h: GoFileHeader): void {
     // Package clause.
-    t.next();
-    t.beforePackage = false;
-    header.generated = t.generated;
-    if (cur() !== T_IDENT || word() !== 'package') return tokenError("'package'");
-    t.next();
-    if (cur() !== T_IDENT || GO_KEYWORDS.has(t.text)) return tokenError('package name');
-    header.packageName = t.text;
-    t.next();
+    this.next();
+    this.beforePackage = false;
+    h.generated = this.generated;
+    if (!this.atWord('package')) return this.expected("'package'");
+    this.next();
+    if (this.tok !== T_IDENT || this.keyword) return this.expected('package name');
+    h.packageName = this.word;
+    this.next();
 
     // Import declarations, each after a semicolon. The first other token
     // ends the header; go/build reads no further, so whatever follows (even
     // an empty declaration or an unterminated literal) is not its concern.
     for (let first = true; ; first = false) {
       let separated = false;
-      if (cur() === T_SEMI) {
+      if (this.tok === T_SEMI) {
         separated = true;
-        t.next();
+        this.next();
       }
-      const tok = cur();
+      const tok = this.tok;
       if (tok === T_EOF) return;
-      if (tok === T_ERROR && t.inComment) return fail(t.message);
-      if (!separated && source.charCodeAt(t.start) === CH_I) {
+      if (tok === T_ERROR && this.inComment) {
+        // go/parser gives up on a file whose package clause is followed by a scanning error.
+        if (first) delete h.packageName;
+        return this.fail(this.message);
+      }
+      if (!separated && this.s.charCodeAt(this.start) === CH_I) {
         // go/build reads an `i` after a declaration as the start of another
         // import declaration, which needs a semicolon before it.
-        if (first) delete header.packageName;
-        return tokenError("';'");
+        if (first) delete h.packageName;
+        return this.expected("';'");
       }
-      if (!separated || tok !== T_IDENT || word() !== 'import') return;
-      t.next();
-      if (cur() === T_LPAREN) {
-        t.next();
+      if (!separated || !this.atWord('import')) return;
+      this.next();
+      if (this.tok === T_LPAREN) {
+        this.next();
         for (;;) {
-          if (cur() === T_RPAREN) {
-            t.next();
+          if (this.tok === T_RPAREN) {
+            this.next();
             break;
           }
-          if (!importSpec()) return;
-          if (cur() === T_SEMI) {
-            t.next();
-            continue;
+          if (!this.importSpec(h)) return;
+          if (this.tok === T_SEMI) {
+            this.next();
+          } else if (this.tok !== T_RPAREN) {
+            return this.expected("';' or ')'");
           }
-          if (cur() !== T_RPAREN) return tokenError("';' or ')'");
         }
-      } else if (!importSpec()) {
+      } else if (!this.importSpec(h)) {
         return;
       }
     }
-  };
+  }
 
-  const importSpec = (): boolean => {
+  private importSpec(h: GoFileHeader): boolean {
     let name: string | undefined;
-    let specStart = t.start;
-    if (cur() === T_IDENT && !GO_KEYWORDS.has(t.text)) {
-      name = t.text;
-      t.next();
-    } else if (cur() === T_PERIOD) {
+    const line = this.tokLine;
+    if (this.tok === T_IDENT && !this.keyword) {
+      name = this.word;
+      this.next();
+    } else if (this.tok === T_PERIOD) {
       name = '.';
-      t.next();
+      this.next();
     }
-    if (cur() !== T_STRING) {
-      tokenError('import path');
+    if (this.tok !== T_STRING) {
+      this.expected('import path');
       return false;
     }
-    if (name === undefined) specStart = t.start;
-    const path = t.text;
+    const path = this.text;
     if (!isValidImportPath(path)) {
-      fail(`invalid import path: ${JSON.stringify(path)}`);
+      this.fail(`invalid import path: ${JSON.stringify(path)}`);
       return false;
     }
-    const spec: GoImport = name === undefined ? { path, line: lineOf(specStart) } : { path, name, line: lineOf(specStart) };
-    header.imports.push(spec);
-    if (path === 'C') header.importsC = true;
-    t.next();
+    h.imports.push(name === undefined ? { path, line } : { path, name, line });
+    if (path === 'C') h.importsC = true;
+    this.next();
     return true;
-  };
+  }
 
-  parse();
+  private atWord(word: string): boolean {
+    return this.tok === T_IDENT && this.word === word;
+  }
 
-  // A NUL byte in the part that was read makes the file unreadable for the go command.
+  private fail(message: string): void {
+    const h = this.header as GoFileHeader;
+    h.error ??= message;
+  }
+
+  private expected(what: string): void {
+    this.fail(this.tok === T_ERROR ? this.message : `expected ${what}, found ${this.describe()}`);
+  }
+
+  private describe(): string {
+    switch (this.tok) {
+      case T_EOF:
+        return 'EOF';
+      case T_IDENT:
+        return `'${this.word}'`;
+      case T_STRING:
+        return 'string literal';
+      case T_SEMI:
+        return this.explicitSemi ? "';'" : 'newline';
+      default:
+        return `'${this.s.slice(this.start, this.end)}'`;
+    }
+  }
+
+  // ---- tokenizer
+
+  private next(): void {
+    const s = this.s;
+    const n = this.n;
+    let i = this.pos;
+    for (;;) {
+      if (i >= n) {
+        this.start = this.end = this.pos = n;
+        this.tokLine = this.line;
+        if (this.needSemi) return this.semi(false);
+        this.tok = T_EOF;
+        return;
+      }
+      const c = s.charCodeAt(i);
+      if (c === CH_SPACE || c === CH_TAB || c === CH_CR) {
+        i++;
+        continue;
+      }
+      if (c === CH_LF) {
+        if (this.needSemi) {
+          this.start = i;
+          this.tokLine = this.line;
+          this.end = this.pos = i + 1;
+          this.line++;
+          return this.semi(false);
+        }
+        this.line++;
+        i++;
+        continue;
+      }
+      if (c === CH_SLASH) {
+        const c1 = s.charCodeAt(i + 1);
+        if (c1 === CH_SLASH) {
+          if (this.needSemi) {
+            // A line comment ends the line: it acts like a newline.
+            this.start = this.end = this.pos = i;
+            this.tokLine = this.line;
+            return this.semi(false);
+          }
+          let eol = s.indexOf('\n', i + 2);
+          if (eol < 0) eol = n;
+          if (this.beforePackage && !this.generated && s.startsWith(GENERATED_PREFIX, i)) {
+            this.checkLineComment(i, eol);
+          }
+          i = eol;
+          continue;
+        }
+        if (c1 === CH_STAR) {
+          const close = s.indexOf('*/', i + 2);
+          if (close < 0) {
+            this.start = i;
+            this.end = this.pos = n;
+            this.tokLine = this.line;
+            this.needSemi = false;
+            this.message = 'comment not terminated';
+            this.inComment = true;
+            this.tok = T_ERROR;
+            return;
+          }
+          let nl = s.indexOf('\n', i + 2);
+          if (nl >= 0 && nl < close) {
+            if (this.needSemi) {
+              // A block comment spanning lines acts like a newline.
+              this.start = this.end = this.pos = i;
+              this.tokLine = this.line;
+              return this.semi(false);
+            }
+            while (nl >= 0 && nl < close) {
+              this.line++;
+              nl = s.indexOf('\n', nl + 1);
+            }
+          }
+          if (this.beforePackage && !this.generated) this.checkBlockComment(i, close + 2);
+          i = close + 2;
+          continue;
+        }
+        return this.single(i, T_OTHER);
+      }
+      this.tokLine = this.line;
+      if (c === CH_DQUOTE) return this.interpretedString(i);
+      if (c === CH_BACKTICK) return this.rawString(i);
+      if (c === CH_LPAREN) return this.single(i, T_LPAREN);
+      if (c === CH_RPAREN) {
+        this.single(i, T_RPAREN);
+        this.needSemi = true;
+        return;
+      }
+      if (c === CH_SEMI) {
+        this.start = i;
+        this.end = this.pos = i + 1;
+        return this.semi(true);
+      }
+      if (c === CH_DOT) {
+        const d = s.charCodeAt(i + 1);
+        return this.single(i, d >= CH_0 && d <= CH_9 ? T_OTHER : T_PERIOD);
+      }
+      if (isAsciiLetter(c)) return this.identifier(i);
+      if (c >= 0x80 && UNICODE_LETTER.test(String.fromCodePoint(s.codePointAt(i) as number))) {
+        return this.identifier(i);
+      }
+      return this.single(i, T_OTHER);
+    }
+  }
+
+  private semi(explicit: boolean): void {
+    this.needSemi = false;
+    this.explicitSemi = explicit;
+    this.tok = T_SEMI;
+  }
+
+  private single(i: number, tok: number): void {
+    this.needSemi = false;
+    this.start = i;
+    this.tokLine = this.line;
+    this.end = this.pos = i + 1;
+    this.tok = tok;
+  }
+
+  private error(i: number, message: string): void {
+    this.needSemi = false;
+    this.start = i;
+    this.end = this.pos = this.n;
+    this.message = message;
+    this.inComment = false;
+    this.tok = T_ERROR;
+  }
+
+  private identifier(i: number): void {
+    const s = this.s;
+    const n = this.n;
+    ASCII_IDENT_TAIL.lastIndex = i + 1;
+    ASCII_IDENT_TAIL.test(s);
+    let j = ASCII_IDENT_TAIL.lastIndex;
+    while (j < n) {
+      const c = s.charCodeAt(j);
+      if (isAsciiLetter(c) || (c >= CH_0 && c <= CH_9)) {
+        j++;
+        continue;
+      }
+      if (c < 0x80) break;
+      const cp = s.codePointAt(j) as number;
+      if (!UNICODE_LETTER_OR_DIGIT.test(String.fromCodePoint(cp))) break;
+      j += cp > 0xffff ? 2 : 1;
+    }
+    const word = s.slice(i, j);
+    const keyword = GO_KEYWORDS.has(word);
+    this.word = word;
+    this.keyword = keyword;
+    this.start = i;
+    this.end = this.pos = j;
+    this.needSemi = !keyword || SEMI_KEYWORDS.has(word);
+    this.tok = T_IDENT;
+  }
+
+  private interpretedString(i: number): void {
+    const s = this.s;
+    const close = s.indexOf('"', i + 1);
+    if (close >= 0) {
+      const body = s.slice(i + 1, close);
+      if (body.indexOf('\\') < 0) {
+        if (body.indexOf('\n') >= 0) return this.error(i, 'string literal not terminated');
+        this.text = body;
+        this.start = i;
+        this.end = this.pos = close + 1;
+        this.needSemi = true;
+        this.tok = T_STRING;
+        return;
+      }
+    }
+    // Escapes (or no closing quote): find the end character by character.
+    const n = this.n;
+    let j = i + 1;
+    for (;;) {
+      if (j >= n) return this.error(i, 'string literal not terminated');
+      const c = s.charCodeAt(j);
+      if (c === CH_DQUOTE) break;
+      if (c === CH_LF) return this.error(i, 'string literal not terminated');
+      j += c === CH_BACKSLASH ? 2 : 1;
+    }
+    this.start = i;
+    this.end = this.pos = j + 1;
+    this.needSemi = true;
+    this.tok = T_STRING;
+    const decoded = decodeEscapes(s, i + 1, j);
+    if ('error' in decoded) return this.error(i, decoded.error);
+    this.text = decoded.value;
+  }
+
+  private rawString(i: number): void {
+    const s = this.s;
+    const close = s.indexOf('`', i + 1);
+    if (close < 0) return this.error(i, 'raw string literal not terminated');
+    let text = s.slice(i + 1, close);
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) this.line++;
+    // Carriage returns are discarded from raw string values.
+    if (text.indexOf('\r') >= 0) text = text.replace(/\r/g, '');
+    this.text = text;
+    this.start = i;
+    this.end = this.pos = close + 1;
+    this.needSemi = true;
+    this.tok = T_STRING;
+  }
+
+  /** Line comment [a, b) starting with the marker prefix: the marker must be the whole comment (carriage returns aside). */
+  private checkLineComment(a: number, b: number): void {
+    let text = this.s.slice(a, b);
+    if (text.indexOf('\r') >= 0) text = text.replace(/\r/g, '');
+    this.generated = isGeneratedLine(text);
+  }
+
+  /** Block comment [a, b): any of its lines may carry the marker. */
+  private checkBlockComment(a: number, b: number): void {
+    const i = this.s.indexOf(GENERATED_PREFIX, a);
+    if (i < 0 || i >= b) return;
+    const text = stripBlockCommentCR(this.s.slice(a, b));
+    for (const line of text.split('\n')) {
+      if (isGeneratedLine(line)) {
+        this.generated = true;
+        return;
+      }
+    }
+  }
+}
+
+const reader = new HeaderReader();
+
+/**
+ * Scans the header of a Go source file. Never throws: a malformed header sets
+ * `error` and keeps the imports read before the problem.
+ *
+ * `error` is set exactly when the go command would reject the file's header:
+ * a syntax error in the package clause or imports (go/build then records no
+ * imports from the file), an invalid import path, more than one `//go:build`
+ * line ({@link MULTIPLE_GO_BUILD_ERROR}) or a NUL byte in what it reads
+ * ({@link NUL_ERROR}).
+ */
+export function scanGoFile(source: string): GoFileHeader {
+  const header: GoFileHeader = { imports: [], plusBuild: [], importsC: false, generated: false };
+  const start = source.charCodeAt(0) === 0xfeff ? 1 : 0;
+
+  readConstraintLines(source, start, header);
+  reader.read(source, start, header);
+
+  // A NUL byte in the part go/build reads makes the file unreadable for the go command.
   const nul = source.indexOf('\0', start);
-  if (nul >= 0 && nul <= t.start) header.error = NUL_ERROR;
+  if (nul >= 0 && nul <= readExtent(source, start)) header.error = NUL_ERROR;
 
   return header;
+}
+
+// ---------------------------------------------------------------------------
+// Read extent
+
+/** Identifier bytes as go/build's header reader sees them (any non-ASCII character counts). */
+function isReaderIdent(c: number): boolean {
+  return isAsciiLetter(c) || (c >= CH_0 && c <= CH_9) || c >= 0x80;
+}
+
+/**
+ * How far go/build's header reader reads: the index of the last character it
+ * consumes. That reader is more lenient than the grammar above — semicolons
+ * count as space, names may be any identifier, string contents are not
+ * validated — and stops at the first top-level byte other than `i` after a
+ * declaration, or at the first thing it cannot read. Only needed to decide
+ * whether a NUL byte is read.
+ */
+function readExtent(s: string, start: number): number {
+  const n = s.length;
+  let p = start;
+  const skip = (): number => {
+    while (p < n) {
+      const c = s.charCodeAt(p);
+      if (c === CH_SPACE || c === CH_TAB || c === CH_LF || c === CH_CR || c === 12 || c === CH_SEMI) {
+        p++;
+      } else if (c === CH_SLASH) {
+        const c1 = s.charCodeAt(p + 1);
+        if (c1 === CH_SLASH) {
+          const nl = s.indexOf('\n', p + 2);
+          p = nl < 0 ? n : nl + 1;
+        } else if (c1 === CH_STAR) {
+          const close = s.indexOf('*/', p + 2);
+          if (close < 0) return n;
+          p = close + 2;
+        } else {
+          return p + 1;
+        }
+      } else {
+        return -1;
+      }
+    }
+    return -1;
+  };
+  const keyword = (kw: string): number => {
+    const stop = skip();
+    if (stop >= 0) return stop;
+    for (let k = 0; k < kw.length; k++, p++) {
+      if (p >= n) return n;
+      if (s.charCodeAt(p) !== kw.charCodeAt(k)) return p;
+    }
+    return p < n && isReaderIdent(s.charCodeAt(p)) ? p : -1;
+  };
+  const ident = (): number => {
+    const stop = skip();
+    if (stop >= 0) return stop;
+    if (p >= n || !isReaderIdent(s.charCodeAt(p))) return p;
+    while (p < n && isReaderIdent(s.charCodeAt(p))) p++;
+    return -1;
+  };
+  const str = (): number => {
+    const stop = skip();
+    if (stop >= 0) return stop;
+    if (p >= n) return n;
+    const q = s.charCodeAt(p++);
+    if (q === CH_BACKTICK) {
+      const close = s.indexOf('`', p);
+      if (close < 0) return n;
+      p = close + 1;
+      return -1;
+    }
+    if (q !== CH_DQUOTE) return p - 1;
+    for (;;) {
+      if (p >= n) return n;
+      const c = s.charCodeAt(p++);
+      if (c === CH_DQUOTE) return -1;
+      if (c === CH_LF) return p - 1;
+      if (c === CH_BACKSLASH) p++;
+    }
+  };
+  const importSpec = (): number => {
+    const stop = skip();
+    if (stop >= 0) return stop;
+    const c = s.charCodeAt(p);
+    if (c === CH_DOT) p++;
+    else if (p < n && isReaderIdent(c)) {
+      const e = ident();
+      if (e >= 0) return e;
+    }
+    return str();
+  };
+  const run = (): number => {
+    let e = keyword('package');
+    if (e >= 0) return e;
+    if ((e = ident()) >= 0) return e;
+    for (;;) {
+      if ((e = skip()) >= 0) return e;
+      if (p >= n) return n;
+      if (s.charCodeAt(p) !== CH_I) return p;
+      if ((e = keyword('import')) >= 0) return e;
+      if ((e = skip()) >= 0) return e;
+      if (s.charCodeAt(p) === CH_LPAREN) {
+        p++;
+        for (;;) {
+          if ((e = skip()) >= 0) return e;
+          if (p >= n) return n;
+          if (s.charCodeAt(p) === CH_RPAREN) {
+            p++;
+            break;
+          }
+          if ((e = importSpec()) >= 0) return e;
+        }
+      } else if ((e = importSpec()) >= 0) {
+        return e;
+      }
+    }
+  };
+  return run();
 }

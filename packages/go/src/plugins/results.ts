@@ -1,0 +1,46 @@
+import type { ProjectConfiguration } from '@nx/devkit';
+import { workspaceDataDirectory } from '@nx/devkit/internal';
+import { join } from 'node:path';
+import { graphKey, loadGoWorkspaceGraph, readJson, writeJsonAtomic } from '../graph/load';
+import type { GoDependency } from '../graph/workspace-graph';
+import type { ResolvedGoPluginOptions } from '../utils/plugin-options';
+import { projectNode } from './project-node';
+
+/** What the plugin tells Nx, ready to hand over: nodes by module folder, and dependencies. */
+export interface PluginResults {
+  nodesByModule: Record<string, Record<string, ProjectConfiguration>>;
+  dependencies: GoDependency[];
+  errors: string[];
+}
+
+const RESULTS_VERSION = '1';
+let memo: { key: string; results: PluginResults } | undefined;
+
+/**
+ * The plugin's nodes and dependencies. createNodes and createDependencies share one computation per
+ * process, and the results are kept on disk keyed by the graph's inputs, so a warm graph costs one
+ * hash from Nx's workspace context and one small file read.
+ */
+export async function loadPluginResults(
+  workspaceRoot: string,
+  options: ResolvedGoPluginOptions,
+  dataDirectory = workspaceDataDirectory,
+): Promise<PluginResults> {
+  const key = `${RESULTS_VERSION}:${await graphKey(workspaceRoot, options)}:${JSON.stringify(options)}`;
+  if (memo?.key === key) return memo.results;
+  const file = join(dataDirectory, 'org-go-nodes.json');
+  const cached = readJson<{ key: string; results: PluginResults }>(file);
+  if (cached?.key === key) {
+    memo = cached;
+    return cached.results;
+  }
+  const graph = await loadGoWorkspaceGraph(workspaceRoot, options, dataDirectory);
+  const nodesByModule: PluginResults['nodesByModule'] = {};
+  for (const project of graph.projects) {
+    (nodesByModule[project.moduleRoot] ??= {})[project.root] = projectNode(project, options);
+  }
+  const results: PluginResults = { nodesByModule, dependencies: graph.dependencies, errors: graph.errors };
+  memo = { key, results };
+  writeJsonAtomic(file, memo);
+  return results;
+}
