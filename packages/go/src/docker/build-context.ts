@@ -45,38 +45,70 @@ function normalize(path: string): string {
   return path.split(sep).join('/').replace(/^\.\//, '').replace(/^\/+/, '');
 }
 
-/** Tars `contextDir` filtered by its `.dockerignore`, counting bytes and files as they stream. */
-export function createBuildContext(contextDir: string, dockerfileInContext: string): BuildContext {
+/** More than one folder in one context: extra folders under a prefix, and generated files. */
+export interface ContextExtras {
+  /** Folders added under `prefix/`, filtered by the context's `.dockerignore` rules. */
+  folders: Array<{ dir: string; prefix: string }>;
+  /** Files written into the context; they replace a file of the same name from the folders. */
+  files: Array<{ name: string; content: string }>;
+}
+
+/**
+ * Tars `contextDir` filtered by its `.dockerignore` (plus `extras`), counting bytes and files as they
+ * stream. Ownership is zeroed so the tar does not depend on who built it.
+ */
+export function createBuildContext(contextDir: string, dockerfileInContext: string, extras?: ContextExtras): BuildContext {
   const ignorePath = join(contextDir, '.dockerignore');
   const ignoreText = existsSync(ignorePath) ? readFileSync(ignorePath, 'utf8') : '';
   const filter = createContextFilter(ignoreText, [dockerfileInContext, '.dockerignore']);
+  const generated = new Set((extras?.files ?? []).map((file) => file.name));
   let files = 0;
-  const tar = pack(contextDir, {
-    ignore: (name: string) => {
-      const rel = relative(contextDir, name);
-      if (rel === '') return false;
-      // tar-fs asks about directories too; skipping one skips everything below it.
-      return isDirectory(name) ? filter.prunes(rel) : !filter.includes(rel);
-    },
-    map: (header) => {
-      if (header.type === 'file') files += 1;
-      // Reproducible ownership: the engine ignores host uids anyway.
-      header.uid = 0;
-      header.gid = 0;
-      return header;
-    },
-  });
+  const folders = [{ dir: contextDir, prefix: '' }, ...(extras?.folders ?? [])];
   const counted = new PassThrough();
   let bytes = 0;
   const done = new Promise<{ bytes: number; files: number }>((resolve, reject) => {
-    tar.on('error', reject);
+    counted.on('error', reject);
     counted.on('end', () => resolve({ bytes, files }));
   });
-  tar.on('data', (chunk: Buffer) => {
-    bytes += chunk.length;
-  });
-  tar.on('error', (err: Error) => counted.destroy(err));
-  tar.pipe(counted);
+
+  const packFolder = (index: number, into: ReturnType<typeof pack> | undefined): void => {
+    const folder = folders[index];
+    const nameOf = (name: string) => (folder.prefix ? `${folder.prefix}/${name}` : name);
+    const tar = pack(folder.dir, {
+      pack: into,
+      finalize: false,
+      ignore: (name: string) => {
+        const rel = relative(folder.dir, name);
+        if (rel === '') return false;
+        if (generated.has(nameOf(rel.split(sep).join('/')))) return true;
+        // tar-fs asks about directories too; skipping one skips everything below it.
+        return isDirectory(name) ? filter.prunes(rel) : !filter.includes(rel);
+      },
+      map: (header) => {
+        if (header.type === 'file') files += 1;
+        header.name = nameOf(header.name);
+        header.uid = 0;
+        header.gid = 0;
+        return header;
+      },
+      finish: (packed) => {
+        if (index + 1 < folders.length) return packFolder(index + 1, packed);
+        for (const file of extras?.files ?? []) {
+          files += 1;
+          packed.entry({ name: file.name, mode: 0o644, mtime: new Date(0) }, file.content);
+        }
+        packed.finalize();
+      },
+    });
+    if (!into) {
+      tar.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+      });
+      tar.on('error', (err: Error) => counted.destroy(err));
+      tar.pipe(counted);
+    }
+  };
+  packFolder(0, undefined);
   return { stream: counted, done };
 }
 

@@ -2,4 +2,4 @@ export { DockerClient, splitReference, demuxBuffer, type BuildOptions, type LogF
 export { DockerError, classifyDockerError, unreachableMessage, type DockerErrorKind } from './errors';
 export { followProgress, type ProgressEvent } from './progress';
 export { describeEndpoint } from './endpoint';
-export { createBuildContext, type BuildContext } from './build-context';
+export { createBuildContext, type BuildContext, type ContextExtras } from './build-context';

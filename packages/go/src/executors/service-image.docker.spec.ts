@@ -9,6 +9,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { demuxBuffer, DockerClient } from '../docker';
+import { libraryGenerator } from '../generators/library/library';
 import { serviceGenerator } from '../generators/service/service';
 import { describeDocker } from '../testing/docker';
 import { executorContext, generateWorkspace } from '../testing/workspace';
@@ -61,8 +62,17 @@ describeDocker('a generated service on a real Docker engine', () => {
   };
 
   beforeAll(async () => {
-    root = await generateWorkspace((tree) => serviceGenerator(tree, { name, goVersion: detectGoVersion() }));
+    root = await generateWorkspace(async (tree) => {
+      await serviceGenerator(tree, { name, goVersion: detectGoVersion() });
+      await libraryGenerator(tree, { name: 'money', goVersion: detectGoVersion() });
+    });
     serviceDir = join(root, projectRoot);
+    // The service uses the library through go.work: its image must be built with it.
+    const libModule = /^module (\S+)$/m.exec(readFileSync(join(root, 'libs/money/go.mod'), 'utf8'))?.[1];
+    writeFileSync(
+      join(serviceDir, 'internal/server/label.go'),
+      `package server\n\nimport "${libModule}"\n\n// Label is a tidy display label.\nfunc Label(s string) string { return money.Normalize(s) }\n`,
+    );
   });
 
   afterAll(async () => {
@@ -88,6 +98,7 @@ describeDocker('a generated service on a real Docker engine', () => {
     }
     expect(logs.text()).toMatch(/Step 1\/\d+ : ARG BUILDER_IMAGE/);
     expect(result.success).toBe(true);
+    expect(logs.text()).toContain('Adding the workspace modules it imports: libs/money');
 
     const metadata = JSON.parse(readFileSync(join(root, 'dist', projectRoot, 'docker', 'image.json'), 'utf8')) as ImageMetadata;
     expect(metadata.projectName).toBe(name);

@@ -1,11 +1,17 @@
 import { logger, type ExecutorContext } from '@nx/devkit';
-import { relative } from 'node:path';
-import { createBuildContext, DockerClient, type ProgressEvent } from '../../docker';
-import { projectLocation } from '../../utils/executor-context';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { createBuildContext, DockerClient, type ContextExtras, type ProgressEvent } from '../../docker';
+import { parseGoMod } from '../../graph/go-mod';
+import { loadGoWorkspaceGraph } from '../../graph/load';
+import { FALLBACK_GO_VERSION } from '../../utils/constants';
+import { projectLocation, type ProjectLocation } from '../../utils/executor-context';
+import { findPluginEntry, resolvePluginOptions } from '../../utils/plugin-options';
 import { formatBytes } from '../../utils/format';
 import { readGitInfo } from '../../utils/git';
 import { imageMetadataPath, writeImageMetadata } from '../../utils/image-metadata';
 import { normalizeBuildOptions } from './lib/normalize-options';
+import { workspaceContextExtras } from './lib/workspace-context';
 import type { DockerBuildExecutorSchema } from './schema';
 
 /** Writes the engine's build output as it arrives. */
@@ -13,6 +19,28 @@ function printEvent(event: ProgressEvent, quiet: boolean): void {
   if (quiet) return;
   if (event.stream) process.stdout.write(event.stream);
   else if (event.status) process.stdout.write(`${event.status}${event.progress ? ` ${event.progress}` : ''}\n`);
+}
+
+function readWorkspaceFile(workspaceRoot: string) {
+  return (path: string) => {
+    const file = join(workspaceRoot, path);
+    return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+  };
+}
+
+/**
+ * When the image is built from packages of other workspace modules (go.work or local replaces),
+ * the context must carry them; the Go graph says which.
+ */
+async function localModuleExtras(location: ProjectLocation, contextDir: string, context: ExecutorContext): Promise<ContextExtras | undefined> {
+  const graph = await loadGoWorkspaceGraph(location.workspaceRoot, resolvePluginOptions(findPluginEntry(context.nxJsonConfiguration)?.options));
+  const project = graph.projects.find((candidate) => candidate.root === location.projectRoot);
+  if (!project || resolve(location.workspaceRoot, project.moduleRoot) !== resolve(contextDir)) return undefined;
+  const localModules = Object.keys(project.closures.image.modules).filter((module) => module !== project.moduleRoot);
+  if (localModules.length === 0) return undefined;
+  const read = readWorkspaceFile(location.workspaceRoot);
+  const goVersion = parseGoMod(read(`${project.moduleRoot}/go.mod`) ?? '').goVersion ?? FALLBACK_GO_VERSION;
+  return workspaceContextExtras({ workspaceRoot: location.workspaceRoot, localModules, read, moduleRoot: project.moduleRoot, goVersion });
 }
 
 export async function dockerBuildExecutor(
@@ -29,7 +57,9 @@ export async function dockerBuildExecutor(
 
     await client.ping();
     const started = Date.now();
-    const buildContext = createBuildContext(normalized.contextDir, normalized.dockerfileInContext);
+    const extras = await localModuleExtras(location, normalized.contextDir, context);
+    if (extras) logger.info(`Adding the workspace modules it imports: ${extras.folders.map((folder) => relative(location.workspaceRoot, folder.dir)).join(', ')}`);
+    const buildContext = createBuildContext(normalized.contextDir, normalized.dockerfileInContext, extras);
     const contextLabel = relative(location.workspaceRoot, normalized.contextDir) || '.';
     logger.info(`Building ${location.projectName} from ${contextLabel} on ${client.endpoint}`);
     const { imageId } = await client.buildImage(buildContext.stream, normalized.build, (event) => printEvent(event, normalized.build.quiet ?? false));

@@ -414,11 +414,17 @@ export function matchesFileName(fileName: string, goos: string, goarch: string):
 
 let cachedFields: [string, string, boolean, string, string[] | undefined, number] | undefined;
 let cachedTags: Set<string> | undefined;
+const tagSets = new Map<string, Set<string>>();
 
-/** The tag set of `target`, recomputed only when a field differs from the previous call's target. */
+/**
+ * The tag set of `target`: the previous call's set while the same field values
+ * are passed, else one remembered by value (a few targets are typically used
+ * in turn), else computed.
+ */
 function tagsFor(target: BuildTarget): Set<string> {
   const f = cachedFields;
   const extra = target.extraTags;
+  const extraCount = extra ? extra.length : 0;
   if (
     cachedTags !== undefined &&
     f !== undefined &&
@@ -427,13 +433,20 @@ function tagsFor(target: BuildTarget): Set<string> {
     f[2] === target.cgoEnabled &&
     f[3] === target.goVersion &&
     f[4] === extra &&
-    f[5] === (extra ? extra.length : 0)
+    f[5] === extraCount
   ) {
     return cachedTags;
   }
-  cachedTags = platformTags(target);
-  cachedFields = [target.goos, target.goarch, target.cgoEnabled, target.goVersion, extra, extra ? extra.length : 0];
-  return cachedTags;
+  const key = `${target.goos}/${target.goarch}/${target.cgoEnabled ? 1 : 0}/${target.goVersion}/${extra ? extra.join(',') : ''}`;
+  let tags = tagSets.get(key);
+  if (tags === undefined) {
+    if (tagSets.size >= 64) tagSets.clear();
+    tags = platformTags(target);
+    tagSets.set(key, tags);
+  }
+  cachedTags = tags;
+  cachedFields = [target.goos, target.goarch, target.cgoEnabled, target.goVersion, extra, extraCount];
+  return tags;
 }
 
 /** Whether a header's build constraint is satisfied; a malformed `//go:build` line excludes the file. */

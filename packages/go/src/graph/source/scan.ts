@@ -23,7 +23,7 @@ export interface GoImport {
 }
 
 export interface GoFileHeader {
-  /** The name in the package clause. */
+  /** The name in the package clause (absent when the clause is malformed). */
   packageName?: string;
   /** Import specs in source order. */
   imports: GoImport[];
@@ -35,7 +35,11 @@ export interface GoFileHeader {
   importsC: boolean;
   /** A `// Code generated ... DO NOT EDIT.` comment line precedes the package clause. */
   generated: boolean;
-  /** Set when the header is malformed; imports read before the problem are kept. */
+  /**
+   * Set when the go command would reject the header (see scanGoFile). Imports
+   * read before the problem are kept here, although go/build itself records
+   * none from such a file.
+   */
   error?: string;
 }
 
@@ -241,10 +245,6 @@ function decodeEscapes(s: string, a: number, b: number): { value: string } | { e
 // ---------------------------------------------------------------------------
 // Build-constraint lines
 
-function startsAt(s: string, at: number, prefix: string): boolean {
-  return s.startsWith(prefix, at);
-}
-
 /**
  * Finds the `//go:build` and `// +build` lines of the leading comment block,
  * applying the go command's line rules: lines are compared after trimming
@@ -279,7 +279,7 @@ function readConstraintLines(s: string, start: number, h: GoFileHeader): void {
     if (!isLineComment) ended = true;
 
     if (!inSlashStar && isLineComment) {
-      if (startsAt(s, a, '//go:build')) {
+      if (s.startsWith('//go:build', a)) {
         const rest = a + 10;
         if (rest === b || isGoSpace(s.charCodeAt(rest))) {
           if (h.buildConstraint !== undefined) {
@@ -327,7 +327,7 @@ function readConstraintLines(s: string, start: number, h: GoFileHeader): void {
 /** The expression of a `// +build` line ([a, b) is the trimmed line), or undefined when it is not one. */
 function plusBuildBody(s: string, a: number, b: number): string | undefined {
   const c = trimLeft(s, a + 2, b);
-  if (!startsAt(s, c, '+build')) return undefined;
+  if (!s.startsWith('+build', c)) return undefined;
   const rest = c + 6;
   if (rest < b && !isGoSpace(s.charCodeAt(rest))) return undefined;
   return s.slice(trimLeft(s, rest, b), b);
