@@ -1,6 +1,6 @@
 import { hashArray } from '@nx/devkit';
-import { globWithWorkspaceContext, hashWithWorkspaceContext, workspaceDataDirectory } from '@nx/devkit/internal';
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { globWithWorkspaceContext, hashWithWorkspaceContext } from '@nx/devkit/internal';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { FALLBACK_GO_VERSION, IGNORED_DIRS } from '../utils/constants';
 import { parseGoMod, parseGoWork, type GoModFile } from './go-mod';
@@ -30,8 +30,6 @@ export function buildTarget(options: TargetPlatformOptions = {}): BuildTarget {
   };
 }
 
-type HeaderCache = Record<string, [mtimeMs: number, size: number, header: GoFileHeader]>;
-
 export function readJson<T>(file: string): T | undefined {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as T;
@@ -57,13 +55,14 @@ const dirOf = (path: string) => {
   return slash < 0 ? '.' : path.slice(0, slash);
 };
 
-/** A file's header: the cached one when size and mtime match, else read and scanned. Undefined if the file vanished. */
-function readHeader(abs: string, cached: HeaderCache[string] | undefined): HeaderCache[string] | undefined {
-  if (cached) {
-    const stat = statSync(abs, { throwIfNoEntry: false });
-    if (!stat) return undefined;
-    if (stat.mtimeMs === cached[0] && stat.size === cached[1]) return cached;
-  }
+/** One buffer for every read: the files are read one after another, and most are small. */
+const readBuffer = Buffer.allocUnsafe(1 << 20);
+
+/**
+ * A Go file's text, or undefined when it vanished. Reading into a shared buffer costs one open, read
+ * and close per file, which is what dominates on a workspace of thousands of files.
+ */
+function readGoFile(abs: string): string | undefined {
   let fd: number;
   try {
     fd = openSync(abs, 'r');
@@ -71,19 +70,12 @@ function readHeader(abs: string, cached: HeaderCache[string] | undefined): Heade
     return undefined;
   }
   try {
-    // One open/fstat/read/close, as readFileSync does, and the mtime comes with it.
-    const stat = fstatSync(fd);
-    const buffer = Buffer.allocUnsafe(stat.size);
-    let read = 0;
-    while (read < stat.size) {
-      const n = readSync(fd, buffer, read, stat.size - read, read);
-      if (n === 0) break;
-      read += n;
-    }
-    return [stat.mtimeMs, stat.size, scanGoFile(buffer.toString('utf8', 0, read))];
+    const read = readSync(fd, readBuffer, 0, readBuffer.length, 0);
+    if (read < readBuffer.length) return readBuffer.toString('utf8', 0, read);
   } finally {
     closeSync(fd);
   }
+  return readFileSync(abs, 'utf8');
 }
 
 let memo: { key: string; graph: GoWorkspaceGraph } | undefined;
@@ -97,11 +89,6 @@ function phase(name?: string): void {
   phaseStart = now;
 }
 
-/** Where scanned headers are cached between runs. */
-export function headerCacheFile(dataDirectory = workspaceDataDirectory): string {
-  return join(dataDirectory, 'org-go-headers.json');
-}
-
 /**
  * Identifies the inputs of the graph: the Go files, go.mod/go.work files, Dockerfiles and project.json
  * files (hashed from Nx's workspace context, without reading them) and the build target.
@@ -111,29 +98,20 @@ export async function graphKey(workspaceRoot: string, options: TargetPlatformOpt
 }
 
 /**
- * The workspace's Go graph. Warm (no Go file, go.mod, go.work, Dockerfile or project.json changed)
- * it costs one hash of those files from Nx's workspace context; otherwise only changed files are read
- * and scanned again. Never needs the Go toolchain.
+ * The workspace's Go graph, memoized in the process by `graphKey`. It reads every Go file's header
+ * (one open/read/close each) and never needs the Go toolchain; callers keep what they derive from it
+ * on disk (see plugins/results.ts), so a warm run does not come here at all.
  */
-export async function loadGoWorkspaceGraph(
-  workspaceRoot: string,
-  options: TargetPlatformOptions = {},
-  dataDirectory = workspaceDataDirectory,
-): Promise<GoWorkspaceGraph> {
+export async function loadGoWorkspaceGraph(workspaceRoot: string, options: TargetPlatformOptions = {}): Promise<GoWorkspaceGraph> {
   for (const name of Object.keys(lastLoadTimings)) delete lastLoadTimings[name];
   phase();
   const target = buildTarget(options);
   const key = await graphKey(workspaceRoot, options);
   phase('hash');
   if (memo?.key === key) return memo.graph;
-  const cacheFile = headerCacheFile(dataDirectory);
 
   const files = (await globWithWorkspaceContext(workspaceRoot, GRAPH_GLOBS)).filter((file) => !isIgnored(file));
   phase('glob');
-  const previousHeaders = readJson<{ version: string; files: HeaderCache }>(cacheFile);
-  phase('read header cache');
-  const oldHeaders = previousHeaders?.version === CACHE_VERSION ? previousHeaders.files : {};
-  const headers: HeaderCache = {};
   const goFiles: Array<{ path: string; header: GoFileHeader }> = [];
   const modules = new Map<string, GoModFile>();
   const dockerfileDirs = new Set<string>();
@@ -144,10 +122,9 @@ export async function loadGoWorkspaceGraph(
     const base = file.slice(file.lastIndexOf('/') + 1);
     const abs = join(workspaceRoot, file);
     if (base.endsWith('.go')) {
-      const entry = readHeader(abs, oldHeaders[file]);
-      if (!entry) continue;
-      headers[file] = entry;
-      goFiles.push({ path: file, header: entry[2] });
+      // Scanning is cheaper than checking a cache of scans: only the header is read, in microseconds.
+      const text = readGoFile(abs);
+      if (text !== undefined) goFiles.push({ path: file, header: scanGoFile(text) });
     } else if (base === 'go.mod') {
       modules.set(dirOf(file), parseGoMod(readFileSync(abs, 'utf8')));
     } else if (file === 'go.work') {
@@ -175,7 +152,5 @@ export async function loadGoWorkspaceGraph(
   );
   phase('compute graph');
   memo = { key, graph };
-  writeJsonAtomic(cacheFile, { version: CACHE_VERSION, files: headers });
-  phase('write caches');
   return graph;
 }

@@ -180,7 +180,17 @@ export function computeGoWorkspaceGraph(input: GraphInput, target: BuildTarget):
     for (const spec of header.imports) if (!imports.has(spec.path)) imports.set(spec.path, path);
   }
 
+  const resolved = new Map<Module, Map<string, string | undefined>>();
+  /** The workspace folder an import path names from a module, memoized per module (most imports repeat). */
   const resolve = (from: Module, importPath: string): string | undefined => {
+    let cache = resolved.get(from);
+    if (!cache) resolved.set(from, (cache = new Map()));
+    if (cache.has(importPath)) return cache.get(importPath);
+    const dir = resolveUncached(from, importPath);
+    cache.set(importPath, dir);
+    return dir;
+  };
+  const resolveUncached = (from: Module, importPath: string): string | undefined => {
     for (const replace of from.replaces) {
       if (importPath === replace.from || importPath.startsWith(`${replace.from}/`)) {
         if (!moduleByRoot.has(replace.toRoot)) return undefined;
@@ -314,23 +324,24 @@ export function computeGoWorkspaceGraph(input: GraphInput, target: BuildTarget):
 
   // Project dependencies: the strongest kind per pair, with a file that shows it.
   const strength: Record<DependencyKind, number> = { normal: 3, test: 2, platform: 1 };
-  const edges = new Map<string, GoDependency>();
+  const edges = new Map<Draft, Map<Draft, GoDependency>>();
   for (const pkg of packages.values()) {
     const source = ownerOf.get(pkg.dir);
     if (!source) continue;
+    let fromSource = edges.get(source);
+    if (!fromSource) edges.set(source, (fromSource = new Map()));
     for (const kind of ['normal', 'test', 'platform'] as const) {
       for (const [dir, file] of pkg.resolved[kind]) {
         const target = ownerOf.get(dir);
         if (!target || target === source) continue;
-        const key = `${source.name}\u0000${target.name}`;
-        const existing = edges.get(key);
+        const existing = fromSource.get(target);
         if (!existing || strength[kind] > strength[existing.kind]) {
-          edges.set(key, { source: source.name as string, target: target.name as string, sourceFile: file, kind });
+          fromSource.set(target, { source: source.name as string, target: target.name as string, sourceFile: file, kind });
         }
       }
     }
   }
-  const dependencies = [...edges.values()].sort((a, b) => a.source.localeCompare(b.source) || a.target.localeCompare(b.target));
+  const dependencies = [...edges.values()].flatMap((targets) => [...targets.values()]).sort((a, b) => a.source.localeCompare(b.source) || a.target.localeCompare(b.target));
   const dependenciesBySource = new Map<string, GoDependency[]>();
   for (const dependency of dependencies) {
     const list = dependenciesBySource.get(dependency.source);

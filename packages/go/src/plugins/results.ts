@@ -34,7 +34,7 @@ export async function loadPluginResults(
     memo = cached;
     return cached.results;
   }
-  const graph = await loadGoWorkspaceGraph(workspaceRoot, options, dataDirectory);
+  const graph = await loadGoWorkspaceGraph(workspaceRoot, options);
   const nodesByModule: PluginResults['nodesByModule'] = {};
   for (const project of graph.projects) {
     (nodesByModule[project.moduleRoot] ??= {})[project.root] = projectNode(project, options);
