@@ -35,17 +35,19 @@ function segmentPattern(segment: string): RegExp {
     else if (c === '[') {
       const end = segment.indexOf(']', i + 1);
       if (end < 0) return /(?!)/;
-      out += `[${segment.slice(i + 1, end).replace(/^\^/, '^').replace(/\\/g, '\\\\')}]`;
+      out += `[${segment.slice(i + 1, end)}]`;
       i = end;
     } else out += c.replace(/[.+^${}()|\\/]/g, '\\$&');
   }
   return new RegExp(`^${out}$`);
 }
 
+const join = (dir: string, child: string) => (dir === '' || dir === '.' ? child : `${dir}/${child}`);
+
 /** Files below `dir` in the tree (workspace-relative), or `dir` itself when it is a file. */
 function filesUnder(tree: Tree, dir: string): string[] {
   if (tree.isFile(dir)) return [dir];
-  return tree.children(dir).flatMap((child) => filesUnder(tree, `${dir}/${child}`));
+  return tree.children(dir).flatMap((child) => filesUnder(tree, join(dir, child)));
 }
 
 /**
@@ -55,10 +57,10 @@ function filesUnder(tree: Tree, dir: string): string[] {
  */
 export function embeddedFiles(tree: Tree, packageDir: string, pattern: string): Array<{ file: string; entry: string }> {
   const segments = pattern.replace(/^all:/, '').split('/').filter((segment) => segment !== '' && segment !== '.');
-  let entries = [packageDir];
+  let entries = [packageDir === '.' ? '' : packageDir];
   for (const segment of segments) {
     const re = segmentPattern(segment);
-    entries = entries.flatMap((entry) => (tree.isFile(entry) ? [] : tree.children(entry).filter((child) => re.test(child)).map((child) => `${entry}/${child}`)));
+    entries = entries.flatMap((entry) => (tree.isFile(entry) ? [] : tree.children(entry).filter((child) => re.test(child)).map((child) => join(entry, child))));
   }
   if (segments.length === 0) return [];
   return entries.flatMap((entry) => filesUnder(tree, entry).map((file) => ({ file, entry })));
