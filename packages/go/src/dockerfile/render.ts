@@ -4,11 +4,26 @@ import { join } from 'node:path';
 import { builderImageFor, RUNTIME_IMAGES, type BaseImageKind } from '../utils/constants';
 
 export interface DockerfileVariables {
-  /** Binary and project name; the command lives in `cmd/<name>`. */
+  /** Binary name (and, unless projectName says otherwise, project name); the command lives in `cmd/<name>` unless packagePath says otherwise. */
   name: string;
   goVersion: string;
   port: number;
   baseImage: BaseImageKind;
+  /** Nx project that builds the image (default: name). */
+  projectName?: string;
+  /** Main package to build, relative to the build context (default: `./cmd/<name>`). */
+  packagePath?: string;
+  /** The Dockerfile's folder relative to the build context (default: `.`). */
+  dockerfileDir?: string;
+  /** `self` runs `/<name> healthcheck` (default); `http` fetches healthPath with wget (alpine); `none` writes no HEALTHCHECK. */
+  healthcheck?: 'self' | 'http' | 'none';
+  /** Path for the `http` healthcheck (default: `/healthz`). */
+  healthPath?: string;
+  /**
+   * How the build stamps the version: `command` (default) passes -X main.version for the `version`
+   * subcommand; `variable` passes it for an existing program's `var version string`; `none` does not.
+   */
+  version?: 'command' | 'variable' | 'none';
 }
 
 function template(file: string): string {
@@ -18,6 +33,12 @@ function template(file: string): string {
 function variables(vars: DockerfileVariables) {
   return {
     ...vars,
+    projectName: vars.projectName ?? vars.name,
+    packagePath: vars.packagePath ?? `./cmd/${vars.name}`,
+    dockerfileDir: vars.dockerfileDir ?? '.',
+    healthcheck: vars.healthcheck ?? 'self',
+    healthPath: vars.healthPath ?? '/healthz',
+    version: vars.version ?? 'command',
     builderImage: builderImageFor(vars.goVersion),
     runtimeImage: RUNTIME_IMAGES[vars.baseImage],
   };

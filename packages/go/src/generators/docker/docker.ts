@@ -1,8 +1,7 @@
-import { logger, readNxJson, runTasksInSerial, type GeneratorCallback, type Tree } from '@nx/devkit';
-import { findPluginEntry } from '../../utils/plugin-options';
-import { initGenerator } from '../init/init';
+import { logger, runTasksInSerial, type GeneratorCallback, type Tree } from '@nx/devkit';
 import { normalizeOptions, type NormalizedDockerOptions } from './lib/normalize-options';
 import type { DockerGeneratorSchema } from './schema';
+import { registerPluginIfMissing } from '../shared/register-plugin';
 
 /**
  * `nx g @org/go:docker --project=orders`: a Dockerfile and .dockerignore for an existing Go service,
@@ -10,11 +9,8 @@ import type { DockerGeneratorSchema } from './schema';
  */
 export async function dockerGenerator(tree: Tree, schema: DockerGeneratorSchema): Promise<GeneratorCallback> {
   const options = normalizeOptions(tree, schema);
-  const tasks: GeneratorCallback[] = [];
-  if (!findPluginEntry(readNxJson(tree))) {
-    // Registers the plugin so the Dockerfile becomes a docker-build target; never creates a go.work.
-    tasks.push(await initGenerator(tree, { skipGoWork: true }));
-  }
+  // Registers the plugin so the Dockerfile becomes a docker-build target; never creates a go.work.
+  const tasks = await registerPluginIfMissing(tree, { skipGoWork: true });
   const written = addFiles(tree, options);
   report(options, written);
   return runTasksInSerial(...tasks);

@@ -8,20 +8,7 @@ import { detectGoVersion } from '../../utils/go-version';
 import { serviceGenerator } from '../service/service';
 import { libraryGenerator } from './library';
 import type { LibraryGeneratorSchema } from './schema';
-
-/** Every file path and content in the tree, to prove a rejected run changed nothing. */
-function snapshotTree(tree: Tree): Map<string, string> {
-  const files = new Map<string, string>();
-  const walk = (dir: string) => {
-    for (const child of tree.children(dir)) {
-      const path = dir ? `${dir}/${child}` : child;
-      if (tree.isFile(path)) files.set(path, tree.read(path, 'utf-8') ?? '');
-      else walk(path);
-    }
-  };
-  walk('');
-  return files;
-}
+import { snapshotTree } from '../../testing/tree';
 
 function setPluginOptions(tree: Tree, options: Record<string, unknown>): void {
   updateNxJson(tree, { ...readNxJson(tree), plugins: [{ plugin: '@org/go', options }] });

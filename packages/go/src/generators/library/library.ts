@@ -1,18 +1,14 @@
-import { generateFiles, readNxJson, runTasksInSerial, type GeneratorCallback, type Tree } from '@nx/devkit';
+import { generateFiles, runTasksInSerial, type GeneratorCallback, type Tree } from '@nx/devkit';
 import { join } from 'node:path';
-import { findPluginEntry } from '../../utils/plugin-options';
-import { initGenerator } from '../init/init';
 import { addToGoWork } from '../shared/add-to-go-work';
 import { normalizeOptions, type NormalizedLibraryOptions } from './lib/normalize-options';
 import type { LibraryGeneratorSchema } from './schema';
+import { registerPluginIfMissing } from '../shared/register-plugin';
 
 /** `nx g @org/go:library money`: a Go module of one documented, tested package that services import through go.work. */
 export async function libraryGenerator(tree: Tree, schema: LibraryGeneratorSchema): Promise<GeneratorCallback> {
   const options = normalizeOptions(tree, schema);
-  const tasks: GeneratorCallback[] = [];
-  if (!findPluginEntry(readNxJson(tree))) {
-    tasks.push(await initGenerator(tree, { goVersion: options.goVersion }));
-  }
+  const tasks = await registerPluginIfMissing(tree, { goVersion: options.goVersion });
   addFiles(tree, options);
   addToGoWork(tree, options.projectRoot, options.goVersion);
   return runTasksInSerial(...tasks);

@@ -2,20 +2,7 @@ import { readNxJson, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { serviceGenerator } from './service';
 import type { ServiceGeneratorSchema } from './schema';
-
-/** Every file path and content in the tree, to prove a rejected run changed nothing. */
-function snapshotTree(tree: Tree): Map<string, string> {
-  const files = new Map<string, string>();
-  const walk = (dir: string) => {
-    for (const child of tree.children(dir)) {
-      const path = dir ? `${dir}/${child}` : child;
-      if (tree.isFile(path)) files.set(path, tree.read(path, 'utf-8') ?? '');
-      else walk(path);
-    }
-  };
-  walk('');
-  return files;
-}
+import { snapshotTree } from '../../testing/tree';
 
 describe('service generator', () => {
   let tree: Tree;

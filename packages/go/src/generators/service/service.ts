@@ -1,26 +1,21 @@
 import {
   generateFiles,
   joinPathFragments,
-  readNxJson,
   runTasksInSerial,
   type GeneratorCallback,
   type Tree,
 } from '@nx/devkit';
 import { join } from 'node:path';
 import { renderDockerfile, renderDockerignore } from '../../dockerfile/render';
-import { findPluginEntry } from '../../utils/plugin-options';
-import { initGenerator } from '../init/init';
 import { addToGoWork } from '../shared/add-to-go-work';
 import { normalizeOptions, type NormalizedServiceOptions } from './lib/normalize-options';
 import type { ServiceGeneratorSchema } from './schema';
+import { registerPluginIfMissing } from '../shared/register-plugin';
 
 /** `nx g @org/go:service orders`: a Go service with Dockerfile, .dockerignore and probes. */
 export async function serviceGenerator(tree: Tree, schema: ServiceGeneratorSchema): Promise<GeneratorCallback> {
   const options = normalizeOptions(tree, schema);
-  const tasks: GeneratorCallback[] = [];
-  if (!findPluginEntry(readNxJson(tree))) {
-    tasks.push(await initGenerator(tree, { goVersion: options.goVersion }));
-  }
+  const tasks = await registerPluginIfMissing(tree, { goVersion: options.goVersion });
   addFiles(tree, options);
   addToGoWork(tree, options.projectRoot, options.goVersion);
   return runTasksInSerial(...tasks);

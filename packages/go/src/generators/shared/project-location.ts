@@ -1,7 +1,7 @@
 import { getProjects, joinPathFragments, type Tree } from '@nx/devkit';
 import { basename } from 'node:path';
 import { findGoModuleRoots } from '../../utils/tree-go-modules';
-import { validateWorkspacePath } from './validate';
+import { failIf, validateWorkspacePath } from './validate';
 
 export interface ProjectLocation {
   /** Project name, the last segment of the folder, e.g. `orders`. */
@@ -27,18 +27,14 @@ export function resolveProjectLocation(input: {
   validateName: (name: string) => string | undefined;
 }): ProjectLocation {
   const rawName = String(input.name ?? '').trim();
-  const fail = (message: string | undefined) => {
-    if (message) throw new Error(message);
-  };
-
   const hasPath = /[\\/]/.test(rawName);
-  fail(hasPath ? validateWorkspacePath(rawName, `${input.kind} path`, input.example) : undefined);
+  failIf(hasPath ? validateWorkspacePath(rawName, `${input.kind} path`, input.example) : undefined);
   const name = hasPath ? basename(rawName.replace(/\\/g, '/').replace(/\/+$/, '')) : rawName;
-  fail(input.validateName(name));
+  failIf(input.validateName(name));
 
   if (hasPath) return { name, projectRoot: joinPathFragments(rawName.replace(/\\/g, '/')) };
   const directory = input.directory?.trim() || input.defaultDirectory;
-  fail(validateWorkspacePath(directory, 'directory', input.example));
+  failIf(validateWorkspacePath(directory, 'directory', input.example));
   return { name, projectRoot: joinPathFragments(directory, name) };
 }
 

@@ -87,3 +87,15 @@ export function validateProjectFolder(projectRoot: string, kind: string, example
   }
   return undefined;
 }
+
+/** Throws a validator's message, if it has one: `failIf(validatePort(port))`. */
+export function failIf(message: string | undefined): void {
+  if (message) throw new Error(message);
+}
+
+export function validatePort(port: unknown): string | undefined {
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+    return `Invalid port "${String(port)}": use a whole number from 1 to 65535, e.g. 8080.`;
+  }
+  return undefined;
+}

@@ -5,8 +5,8 @@ import { WHOLE_MODULE, type GoProject } from '../../../graph/workspace-graph';
 import { DEFAULT_PORT, RUNTIME_IMAGES, builderImageFor, type BaseImageKind } from '../../../utils/constants';
 import { detectGoVersion, toLanguageVersion } from '../../../utils/go-version';
 import { readGoWorkspace, type TreeGoWorkspace } from '../../shared/go-projects';
-import { validateGoVersion } from '../../shared/validate';
-import { validatePort } from '../../service/lib/validate';
+import { failIf, validateGoVersion, validatePort } from '../../shared/validate';
+
 import type { DockerGeneratorSchema } from '../schema';
 import { contextExceptions, embeddedFiles, type NeededPath } from './context-exceptions';
 import { detectHealthcheckCommand, detectPort, findNonStringVersionVar, type PortCandidate, type SourceFile } from './detect';
@@ -53,7 +53,7 @@ const relativeTo = (root: string, path: string) => posix.relative(root === '.' ?
 const inside = (root: string, path: string) => root === '.' || path === root || path.startsWith(`${root}/`);
 
 function describeProjects(projects: GoProject[]): string {
-  const list = projects.map((project) => `${project.name} (${project.root}, ${project.kind})`);
+  const list = [...projects].sort((a, b) => a.name.localeCompare(b.name)).map((project) => `${project.name} (${project.root}, ${project.kind})`);
   return list.length > 0 ? list.join(', ') : 'none';
 }
 
@@ -170,24 +170,29 @@ function closureDirs(workspace: TreeGoWorkspace, project: GoProject): string[] {
   return [...new Set(dirs)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
-/** The non-test files of a package that are built for the target, tokenized. */
-function packageSources(tree: Tree, workspace: TreeGoWorkspace, dir: string): Array<SourceFile & { importsC: boolean }> {
-  return (workspace.filesByDir.get(dir) ?? [])
-    .filter(({ path }) => !path.endsWith('_test.go'))
-    .filter(({ path, header }) => fileIncluded(baseOf(path), header, workspace.target) || header.importsC)
-    .map(({ path, header }) => ({ path, importsC: header.importsC && !fileIncluded(baseOf(path), header, workspace.target), ...tokenizeGo(tree.read(path, 'utf-8') ?? '') }));
+/**
+ * The non-test files of a package that are built for the target, tokenized; plus, flagged `cgo`, the
+ * files that would be built for it with cgo on (the static image build leaves them out).
+ */
+function packageSources(tree: Tree, workspace: TreeGoWorkspace, dir: string): Array<SourceFile & { cgo: boolean }> {
+  const withCgo = { ...workspace.target, cgoEnabled: true };
+  const out: Array<SourceFile & { cgo: boolean }> = [];
+  for (const { path, header } of workspace.filesByDir.get(dir) ?? []) {
+    if (path.endsWith('_test.go')) continue;
+    const built = fileIncluded(baseOf(path), header, workspace.target);
+    const cgo = !built && header.importsC && fileIncluded(baseOf(path), header, withCgo);
+    if (built || cgo) out.push({ path, cgo, ...tokenizeGo(tree.read(path, 'utf-8') ?? '') });
+  }
+  return out;
 }
 
 /** Every default of the docker generator is decided here, and every input is checked before the tree is touched. */
 export function normalizeOptions(tree: Tree, schema: DockerGeneratorSchema): NormalizedDockerOptions {
-  const fail = (message: string | undefined) => {
-    if (message) throw new Error(message);
-  };
   const facts: string[] = [];
   const warnings: string[] = [];
 
   // Options that need no scan.
-  if (schema.port !== undefined) fail(validatePort(schema.port));
+  if (schema.port !== undefined) failIf(validatePort(schema.port));
   const baseImage = schema.baseImage ?? 'scratch';
   if (!(baseImage in RUNTIME_IMAGES)) {
     throw new Error(`Invalid baseImage "${baseImage}": use one of ${Object.keys(RUNTIME_IMAGES).join(', ')}, e.g. "scratch".`);
@@ -196,7 +201,7 @@ export function normalizeOptions(tree: Tree, schema: DockerGeneratorSchema): Nor
     throw new Error(`Invalid healthcheck "${schema.healthcheck}": use self, http or none.`);
   }
   const healthPath = schema.healthPath?.trim() || DEFAULT_HEALTH_PATH;
-  fail(validateHealthPath(healthPath));
+  failIf(validateHealthPath(healthPath));
   if (schema.healthcheck === 'http' && baseImage !== 'alpine') {
     throw new Error(
       `--healthcheck=http runs wget inside the container, and the ${baseImage} base has no shell or wget. ` +
@@ -232,13 +237,14 @@ export function normalizeOptions(tree: Tree, schema: DockerGeneratorSchema): Nor
     goVersion = detectGoVersion();
     warnings.push(`${goModPath} has no "go" line; the builder image follows the installed Go (${builderImageFor(goVersion)}). Add e.g. "go ${goVersion}" to pin it.`);
   }
-  fail(validateGoVersion(goVersion));
+  failIf(validateGoVersion(goVersion));
 
   // Sources: the main package, then what it imports.
   const dirs = closureDirs(workspace, project);
   const sources = dirs.map((dir) => ({ dir, files: packageSources(tree, workspace, dir) }));
-  const mainFiles = sources[0]?.dir === mainDir ? sources[0].files : packageSources(tree, workspace, mainDir);
-  const allFiles = sources.flatMap((source) => source.files);
+  const mainFiles = (sources[0]?.dir === mainDir ? sources[0].files : packageSources(tree, workspace, mainDir)).filter((file) => !file.cgo);
+  const allFiles = sources.flatMap((source) => source.files).filter((file) => !file.cgo);
+  const cgoFiles = sources.flatMap((source) => source.files).filter((file) => file.cgo).map((file) => file.path);
 
   // Port.
   const detected = detectPort(allFiles);
@@ -276,25 +282,24 @@ export function normalizeOptions(tree: Tree, schema: DockerGeneratorSchema): Nor
   const versionVar = findNonStringVersionVar(mainFiles);
   if (versionVar) warnings.push(`main.version at ${versionVar} is not a string, so the image build does not set it with -X main.version.`);
 
-  // What the build cannot see from the module root.
-  for (const replace of workspace.modules.get(moduleRoot)?.replaces ?? []) {
-    if (!replace.toDir) continue;
-    const target = posix.normalize(posix.join(moduleRoot === '.' ? '' : moduleRoot, replace.toDir));
-    if (posix.isAbsolute(replace.toDir) || target.startsWith('..') || !inside(moduleRoot, target === '' ? '.' : target)) {
-      warnings.push(
-        `${goModPath} replaces ${replace.from} with ${replace.toDir}, outside the build context (${moduleRoot}); the image build cannot see it. ` +
-          'Require a published version for the image, or vendor the module (go mod vendor).',
-      );
-    }
-  }
-  const otherModules = Object.keys(project.closures.image.modules).filter((module) => module !== moduleRoot);
-  if (otherModules.length > 0) {
-    warnings.push(
-      `${project.name} imports packages of other workspace modules (${otherModules.join(', ')}); the image builds ${moduleRoot} alone with GOWORK=off, ` +
-        'so go.mod must require those modules at versions the module proxy serves.',
+  // Other workspace modules: docker-build adds those the image imports to the context; nothing else can.
+  const localModules = Object.keys(project.closures.image.modules).filter((module) => module !== moduleRoot);
+  if (localModules.length > 0) {
+    facts.push(
+      `modules:     imports workspace modules ${localModules.join(', ')}; nx run ${project.name}:docker-build adds them to the context ` +
+        `(under _local/, with a go.work). A plain docker build of ${moduleRoot} cannot see them.`,
     );
   }
-  const cgoFiles = allFiles.filter((file) => file.importsC).map((file) => file.path);
+  for (const replace of workspace.modules.get(moduleRoot)?.replaces ?? []) {
+    if (!replace.toDir) continue;
+    const target = posix.normalize(posix.join(moduleRoot === '.' ? '' : moduleRoot, replace.toDir)).replace(/\/$/, '') || '.';
+    if (!posix.isAbsolute(replace.toDir) && !target.startsWith('..') && inside(moduleRoot, target)) continue;
+    if (localModules.includes(target)) continue;
+    warnings.push(
+      `${goModPath} replaces ${replace.from} with ${replace.toDir}, outside the build context (${moduleRoot}), and the service imports no package of it; ` +
+        'if go.mod still requires that module, the image build cannot resolve it. Remove the requirement, or require a published version.',
+    );
+  }
   if (cgoFiles.length > 0) {
     warnings.push(`The image is built with CGO_ENABLED=0, which leaves out ${cgoFiles.join(', ')} (import "C"). If the program needs cgo, the build fails or lacks them.`);
   }
@@ -309,7 +314,7 @@ export function normalizeOptions(tree: Tree, schema: DockerGeneratorSchema): Nor
       if (!inside(moduleRoot, dir) || !workspace.filesByDir.has(dir)) continue;
       const files = service === project ? sources.find((source) => source.dir === dir)?.files ?? packageSources(tree, workspace, dir) : packageSources(tree, workspace, dir);
       for (const file of files) {
-        if (file.importsC) continue;
+        if (file.cgo) continue;
         const path = relativeTo(moduleRoot, file.path);
         needed.push({ path, exception: dir === moduleRoot ? path : relativeTo(moduleRoot, dir) });
         for (const embed of file.embeds) {

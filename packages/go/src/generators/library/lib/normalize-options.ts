@@ -4,7 +4,7 @@ import { findPluginEntry, resolvePluginOptions } from '../../../utils/plugin-opt
 import { usesGoWork } from '../../shared/add-to-go-work';
 import { defaultModulePath } from '../../shared/module-path';
 import { assertLocationIsFree, resolveProjectLocation } from '../../shared/project-location';
-import { goVersionText, validateGoVersion, validateModulePath, validateProjectFolder } from '../../shared/validate';
+import { failIf, goVersionText, validateGoVersion, validateModulePath, validateProjectFolder } from '../../shared/validate';
 import type { LibraryGeneratorSchema } from '../schema';
 import { importSpec } from './import-spec';
 import { validateLibraryName, validatePackageName } from './validate';
@@ -29,10 +29,6 @@ export interface NormalizedLibraryOptions {
 
 /** Every default of the library generator is decided here, and every input is checked before the tree is touched. */
 export function normalizeOptions(tree: Tree, schema: LibraryGeneratorSchema): NormalizedLibraryOptions {
-  const fail = (message: string | undefined) => {
-    if (message) throw new Error(message);
-  };
-
   const pluginOptions = resolvePluginOptions(findPluginEntry(readNxJson(tree))?.options);
   const { name, projectRoot } = resolveProjectLocation({
     name: schema.name,
@@ -42,7 +38,7 @@ export function normalizeOptions(tree: Tree, schema: LibraryGeneratorSchema): No
     example: 'libs/money',
     validateName: validateLibraryName,
   });
-  fail(validateProjectFolder(projectRoot, 'library', 'libs/money'));
+  failIf(validateProjectFolder(projectRoot, 'library', 'libs/money'));
   assertLocationIsFree(
     tree,
     { name, projectRoot },
@@ -50,14 +46,14 @@ export function normalizeOptions(tree: Tree, schema: LibraryGeneratorSchema): No
   );
 
   const goVersion = goVersionText(schema.goVersion) || detectGoVersion();
-  fail(validateGoVersion(goVersion, typeof schema.goVersion === 'number'));
+  failIf(validateGoVersion(goVersion, typeof schema.goVersion === 'number'));
 
   const givenPackageName = schema.packageName?.trim();
   const packageName = givenPackageName || name.replace(/-/g, '');
-  fail(validatePackageName(packageName, givenPackageName ? undefined : name));
+  failIf(validatePackageName(packageName, givenPackageName ? undefined : name));
 
   const modulePath = schema.module?.trim() || defaultModulePath(tree, projectRoot);
-  fail(validateModulePath(modulePath));
+  failIf(validateModulePath(modulePath));
 
   return {
     name,

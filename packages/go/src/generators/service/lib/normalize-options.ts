@@ -4,9 +4,9 @@ import { detectGoVersion } from '../../../utils/go-version';
 import { findPluginEntry, resolvePluginOptions } from '../../../utils/plugin-options';
 import { defaultModulePath } from '../../shared/module-path';
 import { assertLocationIsFree, resolveProjectLocation } from '../../shared/project-location';
-import { goVersionText, validateGoVersion, validateModulePath, validateProjectFolder } from '../../shared/validate';
+import { failIf, goVersionText, validateGoVersion, validateModulePath, validatePort, validateProjectFolder } from '../../shared/validate';
 import type { ServiceGeneratorSchema } from '../schema';
-import { validatePort, validateServiceName } from './validate';
+import { validateServiceName } from './validate';
 
 export interface NormalizedServiceOptions {
   /** Project, binary and image name, e.g. `orders`. */
@@ -22,10 +22,6 @@ export interface NormalizedServiceOptions {
 
 /** Every default of the service generator is decided here, and every input is checked before the tree is touched. */
 export function normalizeOptions(tree: Tree, schema: ServiceGeneratorSchema): NormalizedServiceOptions {
-  const fail = (message: string | undefined) => {
-    if (message) throw new Error(message);
-  };
-
   const pluginOptions = resolvePluginOptions(findPluginEntry(readNxJson(tree))?.options);
   const { name, projectRoot } = resolveProjectLocation({
     name: schema.name,
@@ -35,7 +31,7 @@ export function normalizeOptions(tree: Tree, schema: ServiceGeneratorSchema): No
     example: 'apps/orders',
     validateName: validateServiceName,
   });
-  fail(validateProjectFolder(projectRoot, 'service', 'apps/orders'));
+  failIf(validateProjectFolder(projectRoot, 'service', 'apps/orders'));
   assertLocationIsFree(
     tree,
     { name, projectRoot },
@@ -46,10 +42,10 @@ export function normalizeOptions(tree: Tree, schema: ServiceGeneratorSchema): No
   );
 
   const port = schema.port ?? DEFAULT_PORT;
-  fail(validatePort(port));
+  failIf(validatePort(port));
 
   const goVersion = goVersionText(schema.goVersion) || detectGoVersion();
-  fail(validateGoVersion(goVersion, typeof schema.goVersion === 'number'));
+  failIf(validateGoVersion(goVersion, typeof schema.goVersion === 'number'));
 
   const baseImage = schema.baseImage ?? 'scratch';
   if (!(baseImage in RUNTIME_IMAGES)) {
@@ -57,7 +53,7 @@ export function normalizeOptions(tree: Tree, schema: ServiceGeneratorSchema): No
   }
 
   const modulePath = schema.module?.trim() || defaultModulePath(tree, projectRoot);
-  fail(validateModulePath(modulePath));
+  failIf(validateModulePath(modulePath));
 
   return { name, projectRoot, modulePath, goVersion, port, baseImage, k8s: schema.k8s ?? false };
 }

@@ -1,4 +1,5 @@
-import { validatePort, validateServiceName } from './validate';
+import { validatePort } from '../../shared/validate';
+import { validateServiceName } from './validate';
 
 describe('service input validation', () => {
   it.each(['orders', 'order-api', 'a', 'svc2', 'a'.repeat(63)])('accepts the name %s', (name) => {

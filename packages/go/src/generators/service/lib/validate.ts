@@ -14,9 +14,3 @@ export function validateServiceName(name: string): string | undefined {
   return undefined;
 }
 
-export function validatePort(port: unknown): string | undefined {
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
-    return `Invalid port "${String(port)}": use a whole number from 1 to 65535, e.g. 8080.`;
-  }
-  return undefined;
-}
