@@ -26,6 +26,8 @@ export interface GoProject {
   /** Main package folders this project builds (empty for libraries). */
   mains: string[];
   hasDockerfile: boolean;
+  /** False for a module that a go.work exists but does not list (reached through `replace` only): Go must run with GOWORK=off there. */
+  inGoWork: boolean;
   /**
    * Services: the package folders their binary (`image`) and `go build ./...` (`build`) are compiled
    * from, transitively, within the workspace. Libraries: empty (their inputs are project-level).
@@ -135,6 +137,7 @@ export function computeGoWorkspaceGraph(input: GraphInput, target: BuildTarget):
     // go.work replaces apply to every module of the workspace and win over go.mod ones.
     module.replaces.unshift(...workReplaces);
   }
+  const workUses = input.goWork ? new Set(input.goWork.uses.map(normalizeDir)) : undefined;
   const modulesDeepestFirst = byDepth(modules);
   const moduleByPath = new Map<string, Module>();
   for (const module of modulesDeepestFirst) if (!moduleByPath.has(module.path)) moduleByPath.set(module.path, module);
@@ -234,7 +237,7 @@ export function computeGoWorkspaceGraph(input: GraphInput, target: BuildTarget):
   }
   for (const module of modules) {
     const mains = (mainsByModule.get(module) ?? []).sort();
-    const base = { moduleRoot: module.root, modulePath: module.path };
+    const base = { moduleRoot: module.root, modulePath: module.path, inGoWork: workUses === undefined || workUses.has(module.root) };
     if (mains.length > 1) {
       drafts.push({ ...base, root: module.root, kind: 'library', mains: [], hasDockerfile: false });
       for (const main of mains) {

@@ -36,7 +36,10 @@ async function localModuleExtras(location: ProjectLocation, contextDir: string, 
   const graph = await loadGoWorkspaceGraph(location.workspaceRoot, resolvePluginOptions(findPluginEntry(context.nxJsonConfiguration)?.options));
   const project = graph.projects.find((candidate) => candidate.root === location.projectRoot);
   if (!project || resolve(location.workspaceRoot, project.moduleRoot) !== resolve(contextDir)) return undefined;
-  const localModules = Object.keys(project.closures.image.modules).filter((module) => module !== project.moduleRoot);
+  const moduleProjects = new Map(graph.projects.filter((p) => p.root === p.moduleRoot).map((p) => [p.root, p]));
+  const localModules = Object.keys(project.closures.image.modules)
+    .filter((module) => module !== project.moduleRoot)
+    .map((root) => ({ root, modulePath: moduleProjects.get(root)?.modulePath ?? root, inGoWork: moduleProjects.get(root)?.inGoWork ?? true }));
   if (localModules.length === 0) return undefined;
   const read = readWorkspaceFile(location.workspaceRoot);
   const goVersion = parseGoMod(read(`${project.moduleRoot}/go.mod`) ?? '').goVersion ?? FALLBACK_GO_VERSION;

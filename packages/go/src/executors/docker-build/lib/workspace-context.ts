@@ -36,8 +36,11 @@ export function withoutLocalReplaces(goMod: string): string {
 
 export interface WorkspaceContextInput {
   workspaceRoot: string;
-  /** Workspace-relative folders of the other modules the image is built from. */
-  localModules: string[];
+  /**
+   * The other modules the image is built from: folder (workspace-relative), module path, and whether the
+   * workspace's go.work lists it (else it is reached through a `replace` directive).
+   */
+  localModules: Array<{ root: string; modulePath: string; inGoWork: boolean }>;
   /** Reads a workspace-relative file, or undefined when it does not exist. */
   read: (path: string) => string | undefined;
   /** The service module's folder (workspace-relative). */
@@ -54,7 +57,7 @@ export function workspaceContextExtras(input: WorkspaceContextInput): ContextExt
   const files: ContextExtras['files'] = [];
   const serviceGoMod = input.read(`${input.moduleRoot}/go.mod`);
   if (serviceGoMod !== undefined) files.push({ name: 'go.mod', content: withoutLocalReplaces(serviceGoMod) });
-  for (const module of input.localModules) {
+  for (const { root: module } of input.localModules) {
     const goMod = input.read(`${module}/go.mod`);
     if (goMod === undefined) continue;
     const stripped = withoutLocalReplaces(goMod);
@@ -63,12 +66,18 @@ export function workspaceContextExtras(input: WorkspaceContextInput): ContextExt
     const goSum = input.read(`${module}/go.sum`);
     if (goSum !== undefined) files.push({ name: `${MODULE_FILES_DIR}/${LOCAL_MODULES_DIR}/${module}/go.sum`, content: goSum });
   }
-  const uses = ['.', ...input.localModules.map((module) => `./${LOCAL_MODULES_DIR}/${module}`)];
-  files.push({ name: 'go.work', content: `go ${input.goVersion}\n\nuse (\n${uses.map((use) => `\t${use}`).join('\n')}\n)\n` });
+  // Modules of the workspace's go.work are used; the others keep what their replace directive said,
+  // pointing at their new place (a module that is both used and replaced is an error for Go).
+  const local = (root: string) => `./${LOCAL_MODULES_DIR}/${root}`;
+  const uses = ['.', ...input.localModules.filter((module) => module.inGoWork).map((module) => local(module.root))];
+  const replaces = input.localModules.filter((module) => !module.inGoWork).map((module) => `${module.modulePath} => ${local(module.root)}`);
+  const work = [`go ${input.goVersion}`, '', 'use (', ...uses.map((use) => `\t${use}`), ')'];
+  if (replaces.length > 0) work.push('', 'replace (', ...replaces.map((replace) => `\t${replace}`), ')');
+  files.push({ name: 'go.work', content: `${work.join('\n')}\n` });
   const workSum = input.read('go.work.sum');
   if (workSum !== undefined) files.push({ name: 'go.work.sum', content: workSum });
   return {
-    folders: input.localModules.map((module) => ({ dir: `${input.workspaceRoot}/${module}`, prefix: `${LOCAL_MODULES_DIR}/${module}` })),
+    folders: input.localModules.map((module) => ({ dir: `${input.workspaceRoot}/${module.root}`, prefix: `${LOCAL_MODULES_DIR}/${module.root}` })),
     files,
   };
 }
