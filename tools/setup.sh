@@ -5,7 +5,10 @@
 #   2. a Docker engine (tools/ensure-docker.sh: uses a running one, else installs and starts one);
 #   3. the base images the generated Dockerfiles name, seeded offline from local parts
 #      (tools/seed-base-images.sh: only for machines that cannot reach a container registry;
-#      images already present are left alone, so on a normal desk it changes nothing).
+#      images already present are left alone, so on a normal desk it changes nothing);
+#   4. Debian's docker-registry and htpasswd (apache2-utils), which the docker-push specs run as
+#      their own throwaway registries on loopback ports (installed only when missing; root on
+#      Debian/Ubuntu; elsewhere the specs say what to install).
 #
 # Safe to re-run. Exit code non-zero with a message naming the failed step.
 set -euo pipefail
@@ -39,4 +42,18 @@ bash tools/ensure-docker.sh
 if [ "${ORG_GO_SKIP_SEED:-}" != "1" ]; then
   step "Base images (offline seeding; present images are kept)"
   bash tools/seed-base-images.sh
+fi
+
+step "Local image registries for the docker-push specs"
+missing=()
+command -v docker-registry >/dev/null || missing+=(docker-registry)
+command -v htpasswd >/dev/null || missing+=(apache2-utils)
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "docker-registry and htpasswd are installed"
+elif [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || die "apt-get update failed."
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed."
+  echo "installed ${missing[*]}"
+else
+  echo "missing: ${missing[*]} (Debian/Ubuntu: sudo apt-get install ${missing[*]}); the docker-push specs need them"
 fi

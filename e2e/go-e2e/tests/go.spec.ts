@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import {
 } from '../src/docker';
 import { httpGet } from '../src/http';
 import { getFreePort } from '../src/ports';
-import { nx, pluginVersion, registryUrl, run, setCommandLogDir } from '../src/run';
+import { e2eEnv, nx, pluginVersion, registryUrl, run, setCommandLogDir } from '../src/run';
 
 /** The TypeScript line known to work with Nx 23 (an unpinned install may pick a major Nx cannot load). */
 const TYPESCRIPT_PIN = '5.9.3';
@@ -280,4 +281,41 @@ describe('@org/go: a new user goes from an empty workspace to a healthy containe
     await expect(httpGet(`${base}/healthz`, 2000)).rejects.toThrow();
     containers.delete(mine[0].Id);
   });
+
+  step(`Ctrl-C on nx run ${SERVICE}:docker-run (foreground) stops and removes the container`, async () => {
+    const port = await getFreePort();
+    const name = `${SERVICE}-ctrlc`;
+    // As a terminal does: the whole process group of `nx` gets SIGINT.
+    const child = spawn(join(ws, 'node_modules', '.bin', 'nx'), ['run', `${SERVICE}:docker-run`, `--port=${port}`, `--name=${name}`], {
+      cwd: ws,
+      env: e2eEnv(),
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    containers.add(name);
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 3 * 60 * 1000;
+      while (!output.includes(`http://127.0.0.1:${port}`) && Date.now() < deadline && child.exitCode === null) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      expect(output).toContain(`http://127.0.0.1:${port} (container ${name})`);
+      expect((await httpGet(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+      process.kill(-(child.pid as number), 'SIGINT');
+      const code = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), 60_000))]);
+      expect(code).not.toBe('timeout');
+      // Nx may exit before the task prints its last lines; the container is what must be gone.
+      const gone = Date.now() + 30_000;
+      while ((await inspectContainer(name)) !== undefined && Date.now() < gone) await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(await inspectContainer(name)).toBeUndefined();
+      console.log(`[go-e2e] Ctrl-C: nx exited with ${String(code)}; output ends: ${JSON.stringify(output.trim().split('\n').slice(-2))}`);
+      containers.delete(name);
+    } finally {
+      if (child.exitCode === null) process.kill(-(child.pid as number), 'SIGKILL');
+    }
+  });
 });
+

@@ -124,6 +124,50 @@ export class DockerClient {
     }
   }
 
+  /**
+   * Pushes one tag (`registry/team/orders:1.4.2`) through the engine, with `auth` as X-Registry-Auth.
+   * Resolves with the manifest digest the registry stored; rejects when the engine's stream reports an
+   * error (it answers HTTP 200 and reports push failures in the stream).
+   */
+  async pushImage(reference: string, auth: Record<string, string>, onEvent: (event: ProgressEvent) => void = () => undefined): Promise<{ digest: string; size?: number }> {
+    const { repo, tag } = splitReference(reference);
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = (await this.docker.getImage(repo).push({ tag, authconfig: auth })) as NodeJS.ReadableStream;
+    } catch (err) {
+      throw classifyDockerError(err, this.endpoint, `Pushing ${reference}`);
+    }
+    let digest: string | undefined;
+    let size: number | undefined;
+    try {
+      await followProgress(stream, (event) => {
+        if (event.aux?.Digest) {
+          digest = event.aux.Digest;
+          size = event.aux.Size;
+        }
+        onEvent(event);
+      });
+    } catch (err) {
+      throw new DockerError(`Pushing ${reference} failed: ${(err as Error).message}`, 'engine', (err as DockerError).statusCode);
+    }
+    if (!digest) throw new DockerError(`The Docker engine finished pushing ${reference} without reporting its digest.`, 'engine');
+    return { digest, size };
+  }
+
+  /** Registries the engine reaches over plain HTTP (its insecure-registries setting), for talking to them the same way. */
+  async insecureRegistries(): Promise<{ cidrs: string[]; hosts: string[] }> {
+    try {
+      const info = (await this.docker.info()) as { RegistryConfig?: { InsecureRegistryCIDRs?: string[]; IndexConfigs?: Record<string, { Name?: string; Secure?: boolean }> } };
+      const config = info.RegistryConfig;
+      const hosts = Object.values(config?.IndexConfigs ?? {})
+        .filter((index) => index.Secure === false && index.Name)
+        .map((index) => index.Name as string);
+      return { cidrs: config?.InsecureRegistryCIDRs ?? [], hosts };
+    } catch (err) {
+      throw classifyDockerError(err, this.endpoint, 'Reading the engine\'s registry settings');
+    }
+  }
+
   async removeImage(ref: string, force = false): Promise<void> {
     try {
       await this.docker.getImage(ref).remove({ force });

@@ -3,3 +3,15 @@ export { DockerError, classifyDockerError, unreachableMessage, type DockerErrorK
 export { followProgress, type ProgressEvent } from './progress';
 export { describeEndpoint } from './endpoint';
 export { createBuildContext, type BuildContext, type ContextExtras } from './build-context';
+export {
+  resolveRegistryCredentials,
+  runCredentialHelper,
+  dockerConfigPath,
+  normalizeRegistryKey,
+  engineAuthConfig,
+  type RegistryCredentials,
+  type ResolvedCredentials,
+  type ExplicitCredentialEnv,
+  type CredentialHelperRunner,
+} from './credentials';
+export { RegistryClient, RegistryError, registryScheme, parseChallenge, MANIFEST_ACCEPT, type RegistryErrorKind } from './registry';

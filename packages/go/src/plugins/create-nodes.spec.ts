@@ -34,10 +34,10 @@ describe('inference on a real folder of Go modules', () => {
     expect(Object.keys(projects).sort()).toEqual(['api', 'billing', 'money', 'mono', 'orders', 'testkit', 'util', 'winapi', 'worker']);
     const orders = projects['orders'];
     expect(orders.projectType).toBe('application');
-    expect(Object.keys(orders.targets ?? {})).toEqual(['build', 'test', 'lint', 'tidy', 'docker-build', 'docker-run']);
+    expect(Object.keys(orders.targets ?? {})).toEqual(['build', 'test', 'lint', 'tidy', 'docker-build', 'docker-run', 'docker-tag', 'docker-push']);
     expect(orders.metadata).toMatchObject({
       technologies: ['go'],
-      targetGroups: { Go: ['build', 'test', 'lint', 'tidy'], Docker: ['docker-build', 'docker-run'] },
+      targetGroups: { Go: ['build', 'test', 'lint', 'tidy'], Docker: ['docker-build', 'docker-run', 'docker-tag', 'docker-push'] },
       go: { module: 'example.com/shop/apps/orders', imports: { normal: ['money'], test: ['testkit'], platform: ['winapi'] } },
     });
     expect(orders.namedInputs?.['goImage']).toEqual([
@@ -65,6 +65,27 @@ describe('inference on a real folder of Go modules', () => {
       inputs: ['goBuild', { runtime: 'go env GOVERSION' }],
     });
     expect(orders.targets?.['docker-run']).toMatchObject({ executor: '@org/go:docker-run', cache: false, dependsOn: ['docker-build'] });
+    expect(orders.targets?.['docker-tag']).toEqual({
+      executor: '@org/go:docker-tag',
+      options: {},
+      cache: false,
+      dependsOn: ['docker-build'],
+      metadata: {
+        technologies: ['go', 'docker'],
+        description:
+          'Tag the built image with its version (X.Y.Z, X.Y, X, latest, sha-…; pre-releases: version and sha only) and record the plan in dist/{projectRoot}/docker/tags.json',
+      },
+    });
+    expect(orders.targets?.['docker-push']).toEqual({
+      executor: '@org/go:docker-push',
+      options: {},
+      cache: false,
+      dependsOn: ['docker-tag'],
+      metadata: {
+        technologies: ['go', 'docker'],
+        description: 'Push every tag through the Docker Engine API, immutable tags before moving ones, and record the pushed digest in image.json',
+      },
+    });
 
     const money = projects['money'];
     expect(money.projectType).toBe('library');
@@ -77,12 +98,18 @@ describe('inference on a real folder of Go modules', () => {
     expect(api.targets?.['docker-build']?.options).toEqual({ context: '../..' });
     expect(api.targets?.['tidy']).toBeUndefined();
     expect(projects['worker'].targets?.['docker-build']).toBeUndefined(); // no Dockerfile
+    expect(projects['worker'].targets?.['docker-tag']).toBeUndefined();
+    expect(projects['worker'].targets?.['docker-push']).toBeUndefined();
+    expect(api.metadata?.targetGroups?.['Docker']).toEqual(['docker-build', 'docker-run', 'docker-tag', 'docker-push']);
   });
 
   it('renames targets from plugin options', async () => {
-    const projects = await nodes({ buildTargetName: 'go-build', dockerBuildTargetName: 'image' });
-    expect(Object.keys(projects['orders'].targets ?? {})).toEqual(['go-build', 'test', 'lint', 'tidy', 'image', 'docker-run']);
+    const projects = await nodes({ buildTargetName: 'go-build', dockerBuildTargetName: 'image', dockerTagTargetName: 'image-tag', dockerPushTargetName: 'publish' });
+    expect(Object.keys(projects['orders'].targets ?? {})).toEqual(['go-build', 'test', 'lint', 'tidy', 'image', 'docker-run', 'image-tag', 'publish']);
     expect(projects['orders'].targets?.['docker-run']?.dependsOn).toEqual(['image']);
+    expect(projects['orders'].targets?.['image-tag']?.dependsOn).toEqual(['image']);
+    expect(projects['orders'].targets?.['publish']?.dependsOn).toEqual(['image-tag']);
+    expect(projects['orders'].metadata?.targetGroups?.['Docker']).toEqual(['image', 'docker-run', 'image-tag', 'publish']);
   });
 
   it('sees a new Dockerfile and a project.json name', async () => {

@@ -26,9 +26,14 @@ export function closureInputs(closure: Closure): string[] {
   return [...inputs, ...workspaceFiles];
 }
 
+/** `{workspaceRoot}/<dir>/<file>`, for a workspace-relative folder (`.` for the root). */
+function workspaceFile(dir: string, file: string): string {
+  return dir === '.' ? `{workspaceRoot}/${file}` : `{workspaceRoot}/${dir}/${file}`;
+}
+
 /** Named inputs every Go project defines; `^goSources` brings in the sources of the projects it imports. */
 export function goNamedInputs(project: GoProject): Record<string, (string | InputDefinition)[]> {
-  const moduleFiles = project.root === project.moduleRoot ? ['{projectRoot}/go.{mod,sum}'] : [`{workspaceRoot}/${project.moduleRoot === '.' ? '' : `${project.moduleRoot}/`}go.{mod,sum}`];
+  const moduleFiles = project.root === project.moduleRoot ? ['{projectRoot}/go.{mod,sum}'] : [workspaceFile(project.moduleRoot, 'go.{mod,sum}')];
   const named: Record<string, (string | InputDefinition)[]> = {
     goSources: ['{projectRoot}/**/*.go', '!{projectRoot}/**/*_test.go', ...moduleFiles, ...workspaceFiles],
     goTests: ['{projectRoot}/**/*.go', '{projectRoot}/**/testdata/**', ...moduleFiles, ...workspaceFiles, '^goSources'],
@@ -42,13 +47,20 @@ export function goNamedInputs(project: GoProject): Record<string, (string | Inpu
 
 /** The inferred targets of one Go project. Pure: the same project and options give the same targets. */
 export function createTargets(project: GoProject, options: ResolvedGoPluginOptions): Record<string, TargetConfiguration> {
+  // A module a go.work does not list builds on its own; the go command refuses it in workspace mode.
+  const goEnv: Record<string, string> = project.inGoWork ? {} : { GOWORK: 'off' };
+  const goOptions = Object.keys(goEnv).length > 0 ? { cwd: project.root, env: goEnv } : { cwd: project.root };
+  // The build's inputs come from the graph for the plugin's target platform, so the build must match it.
+  const buildEnv: Record<string, string> = { ...goEnv, CGO_ENABLED: options.cgoEnabled ? '1' : '0' };
+  if (options.goos) buildEnv['GOOS'] = options.goos;
+  if (options.goarch) buildEnv['GOARCH'] = options.goarch;
   const isService = project.kind === 'service';
   const isModule = project.root === project.moduleRoot;
   const binDir = posix.relative(project.root, posix.join('dist', project.root, 'bin')) || '.';
   const targets: Record<string, TargetConfiguration> = {
     [options.buildTargetName]: {
       command: isService ? `go build -trimpath -o ${binDir}/ ${isModule ? './...' : '.'}` : 'go build ./...',
-      options: { cwd: project.root },
+      options: isService ? { cwd: project.root, env: buildEnv } : goOptions,
       cache: true,
       inputs: isService ? ['goBuild', goToolchain] : ['goSources', '^goSources', goToolchain],
       outputs: isService ? ['{workspaceRoot}/dist/{projectRoot}/bin'] : [],
@@ -60,7 +72,7 @@ export function createTargets(project: GoProject, options: ResolvedGoPluginOptio
     },
     [options.testTargetName]: {
       command: 'go test ./...',
-      options: { cwd: project.root },
+      options: goOptions,
       cache: true,
       inputs: ['goTests', goToolchain],
       outputs: [],
@@ -72,7 +84,7 @@ export function createTargets(project: GoProject, options: ResolvedGoPluginOptio
     },
     [options.lintTargetName]: {
       command: 'go vet ./...',
-      options: { cwd: project.root },
+      options: goOptions,
       cache: true,
       inputs: ['goTests', goToolchain],
       outputs: [],
@@ -86,7 +98,7 @@ export function createTargets(project: GoProject, options: ResolvedGoPluginOptio
   if (isModule) {
     targets[options.tidyTargetName] = {
       command: 'go mod tidy',
-      options: { cwd: project.root },
+      options: goOptions,
       cache: false,
       metadata: {
         technologies: TECHNOLOGIES,
@@ -101,7 +113,8 @@ export function createTargets(project: GoProject, options: ResolvedGoPluginOptio
       executor: `${PLUGIN_NAME}:docker-build`,
       options: context === '.' ? {} : { context },
       cache: true,
-      inputs: ['goImage', '{projectRoot}/Dockerfile', '{projectRoot}/.dockerignore', { env: 'SOURCE_DATE_EPOCH' }],
+      // The context's .dockerignore applies: the module root's, for a command of a single-module repository.
+      inputs: ['goImage', '{projectRoot}/Dockerfile', context === '.' ? '{projectRoot}/.dockerignore' : workspaceFile(project.moduleRoot, '.dockerignore'), { env: 'SOURCE_DATE_EPOCH' }],
       outputs: ['{workspaceRoot}/dist/{projectRoot}/docker'],
       metadata: {
         technologies: DOCKER_TECHNOLOGIES,
@@ -118,6 +131,28 @@ export function createTargets(project: GoProject, options: ResolvedGoPluginOptio
         description: 'Run the image locally with its port published; wait for healthy, stream logs, remove the container on Ctrl-C',
       },
     };
+    // Not cached: the version comes from git tags and branches, which are no task inputs, and both
+    // targets act on the engine and the registry rather than produce files from inputs.
+    targets[options.dockerTagTargetName] = {
+      executor: `${PLUGIN_NAME}:docker-tag`,
+      options: {},
+      cache: false,
+      dependsOn: [options.dockerBuildTargetName],
+      metadata: {
+        technologies: DOCKER_TECHNOLOGIES,
+        description: 'Tag the built image with its version (X.Y.Z, X.Y, X, latest, sha-…; pre-releases: version and sha only) and record the plan in dist/{projectRoot}/docker/tags.json',
+      },
+    };
+    targets[options.dockerPushTargetName] = {
+      executor: `${PLUGIN_NAME}:docker-push`,
+      options: {},
+      cache: false,
+      dependsOn: [options.dockerTagTargetName],
+      metadata: {
+        technologies: DOCKER_TECHNOLOGIES,
+        description: 'Push every tag through the Docker Engine API, immutable tags before moving ones, and record the pushed digest in image.json',
+      },
+    };
   }
   return targets;
 }
@@ -128,7 +163,7 @@ export function createTargetGroups(targets: Record<string, TargetConfiguration>,
   const groups: Record<string, string[]> = {
     Go: present([options.buildTargetName, options.testTargetName, options.lintTargetName, options.tidyTargetName]),
   };
-  const docker = present([options.dockerBuildTargetName, options.dockerRunTargetName]);
+  const docker = present([options.dockerBuildTargetName, options.dockerRunTargetName, options.dockerTagTargetName, options.dockerPushTargetName]);
   if (docker.length > 0) groups['Docker'] = docker;
   return groups;
 }

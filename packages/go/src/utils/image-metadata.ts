@@ -17,6 +17,11 @@ export interface ImageMetadata {
   buildSeconds: number;
   builtAt: string;
   engine: string;
+  /** Written by docker-push: `repository@sha256:…` per repository pushed to, to pull by digest elsewhere. */
+  repoDigests?: string[];
+  /** Written by docker-push: the manifest digest of every pushed reference. */
+  digests?: Record<string, string>;
+  pushedAt?: string;
 }
 
 /** `dist/<projectRoot>/docker/image.json`, workspace-relative. */

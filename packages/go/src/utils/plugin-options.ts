@@ -9,6 +9,8 @@ export interface GoPluginOptions {
   tidyTargetName?: string;
   dockerBuildTargetName?: string;
   dockerRunTargetName?: string;
+  dockerTagTargetName?: string;
+  dockerPushTargetName?: string;
   /** Folder new services go in (default `apps`). */
   servicesDir?: string;
   /** Folder new libraries go in (default `libs`). */
@@ -33,6 +35,8 @@ export function resolvePluginOptions(options: GoPluginOptions | undefined): Reso
     tidyTargetName: options?.tidyTargetName ?? 'tidy',
     dockerBuildTargetName: options?.dockerBuildTargetName ?? 'docker-build',
     dockerRunTargetName: options?.dockerRunTargetName ?? 'docker-run',
+    dockerTagTargetName: options?.dockerTagTargetName ?? 'docker-tag',
+    dockerPushTargetName: options?.dockerPushTargetName ?? 'docker-push',
     servicesDir: options?.servicesDir ?? DEFAULT_SERVICES_DIR,
     librariesDir: options?.librariesDir ?? DEFAULT_LIBRARIES_DIR,
     goos: options?.goos,

@@ -63,6 +63,8 @@ export async function dockerRunExecutor(
   options: DockerRunExecutorSchema,
   context: ExecutorContext,
   client: DockerClient = DockerClient.fromEnvironment(),
+  /** Stops a foreground run like Ctrl-C does (for callers that embed the executor). */
+  stop?: AbortSignal,
 ): Promise<{ success: boolean }> {
   let containerId: string | undefined;
   let name = options.name ?? context.projectName ?? 'service';
@@ -139,13 +141,22 @@ export async function dockerRunExecutor(
       return { success: true };
     }
 
-    const result = await watchUntilStopped(client, id, name);
+    const result = await watchUntilStopped(client, id, name, stop);
     logs.stop();
     if (result === 'signal') {
-      logger.info(`Stopping ${name}…`);
-      await cleanup();
-      containerId = undefined;
-      logger.info(`Removed ${name}.`);
+      // Nx passes Ctrl-C on and may follow with SIGTERM: neither may cut the clean-up short.
+      const ignore = () => undefined;
+      process.on('SIGINT', ignore);
+      process.on('SIGTERM', ignore);
+      try {
+        logger.info(`Stopping ${name}…`);
+        await cleanup();
+        containerId = undefined;
+        logger.info(`Removed ${name}.`);
+      } finally {
+        process.off('SIGINT', ignore);
+        process.off('SIGTERM', ignore);
+      }
       return { success: true };
     }
     const tail = await client.tailLogs(id, 30);
@@ -161,19 +172,22 @@ export async function dockerRunExecutor(
   }
 }
 
-/** Resolves 'signal' on Ctrl-C / SIGTERM, or a failure message when the container exits or turns unhealthy. */
-function watchUntilStopped(client: DockerClient, id: string, name: string): Promise<'signal' | string> {
+/** Resolves 'signal' on Ctrl-C / SIGTERM (or `stop`), or a failure message when the container exits or turns unhealthy. */
+function watchUntilStopped(client: DockerClient, id: string, name: string, stop?: AbortSignal): Promise<'signal' | string> {
   return new Promise((resolve) => {
     let timer: NodeJS.Timeout | undefined;
     const finish = (result: 'signal' | string) => {
       clearTimeout(timer);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      stop?.removeEventListener('abort', onSignal);
       resolve(result);
     };
     const onSignal = () => finish('signal');
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    if (stop?.aborted) return finish('signal');
+    stop?.addEventListener('abort', onSignal);
     const poll = async () => {
       try {
         const status = await containerStatus(client, id);

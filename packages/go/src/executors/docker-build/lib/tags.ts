@@ -1,3 +1,5 @@
+import { isValidReference, sanitizeTagPart } from '../../../utils/image-reference';
+
 /** Values the tag templates may use. A missing value skips the tags that need it. */
 export interface TagVariables {
   projectName: string;
@@ -6,25 +8,7 @@ export interface TagVariables {
   version?: string;
 }
 
-/**
- * Docker's reference grammar (distribution/reference), simplified: an optional registry host[:port],
- * lowercase path components separated by `.`, `_`, `__` or `-`, and a tag of up to 128 word characters.
- */
-const REFERENCE = /^(?:(?:[a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+(?::[0-9]+)?\/|localhost(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?$/;
-
-export function isValidReference(reference: string): boolean {
-  return reference.length <= 255 && REFERENCE.test(reference);
-}
-
-/** A branch name as a tag: `feature/Login#2` → `feature-login-2` (Docker tags allow `[\w.-]`, 128 chars, no leading `.`/`-`). */
-export function sanitizeTagPart(value: string): string {
-  return value
-    .toLowerCase()
-    .replace(/[^a-z0-9_.-]+/g, '-')
-    .replace(/^[.-]+/, '')
-    .replace(/-+$/, '')
-    .slice(0, 128);
-}
+export { isValidReference, sanitizeTagPart } from '../../../utils/image-reference';
 
 export interface ResolvedTags {
   tags: string[];
