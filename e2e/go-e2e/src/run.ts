@@ -26,14 +26,17 @@ export interface RunResult {
   durationMs: number;
 }
 
-/** Environment for every command the suite runs: the local registry, no Nx Cloud, no daemon, CI mode. */
-export function e2eEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+/**
+ * A clean environment for the commands under test: nothing inherited from the outer npm/nx/jest run,
+ * no Nx daemon or Cloud, CI mode, a fixed git identity; `extra` on top (undefined removes a variable).
+ */
+export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v === undefined || INHERITED_ENV_PATTERNS.some((re) => re.test(k))) continue;
     env[k] = v;
   }
-  Object.assign(env, registryEnv(), {
+  Object.assign(env, {
     CI: 'true',
     NX_NO_CLOUD: 'true',
     NX_DAEMON: 'false',
@@ -51,6 +54,11 @@ export function e2eEnv(extra: Record<string, string | undefined> = {}): NodeJS.P
     else env[k] = v;
   }
   return env;
+}
+
+/** Environment for the commands of the registry-backed suite: a clean one plus the local registry. */
+export function e2eEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  return cleanEnv({ ...registryEnv(), ...extra });
 }
 
 /** The npm variables that point at the local registry started by the global setup. */
@@ -81,19 +89,15 @@ export function setCommandLogDir(dir: string): void {
 const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a));
 
 /**
- * Run `cmd` with an argument array (no shell) in `cwd` with the e2e environment.
- * Throws with the command's full output when it exits non-zero or times out.
+ * Runs `cmd` with an argument array (no shell) in `cwd` with `env`, appending it and its output to
+ * `<logDir>/commands.log` when given. Throws with the full output on a non-zero exit or a timeout.
  */
-export function run(cmd: string, args: string[], opts: RunOptions): Promise<RunResult> {
+export function spawnCommand(cmd: string, args: string[], opts: RunOptions & { env: NodeJS.ProcessEnv; logDir?: string }): Promise<RunResult> {
   const command = [cmd, ...args].map(quote).join(' ');
   const timeoutMs = opts.timeoutMs ?? 10 * 60 * 1000;
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      cwd: opts.cwd,
-      env: e2eEnv(opts.env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let output = '';
@@ -122,9 +126,10 @@ export function run(cmd: string, args: string[], opts: RunOptions): Promise<RunR
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const result: RunResult = { command, code, signal, stdout, stderr, output, durationMs: Date.now() - started };
-      if (logDir) {
+      if (opts.logDir) {
+        mkdirSync(opts.logDir, { recursive: true });
         appendFileSync(
-          join(logDir, 'commands.log'),
+          join(opts.logDir, 'commands.log'),
           `\n$ (cd ${opts.cwd} && ${command})  # exit ${code ?? signal} in ${result.durationMs}ms\n${output}`,
         );
       }
@@ -137,6 +142,11 @@ export function run(cmd: string, args: string[], opts: RunOptions): Promise<RunR
       }
     });
   });
+}
+
+/** Runs `cmd` in `cwd` with the e2e environment (see spawnCommand). */
+export function run(cmd: string, args: string[], opts: RunOptions): Promise<RunResult> {
+  return spawnCommand(cmd, args, { ...opts, env: e2eEnv(opts.env), logDir });
 }
 
 /** `npx nx ...` inside a workspace. */

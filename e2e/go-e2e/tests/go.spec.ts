@@ -14,6 +14,7 @@ import {
 import { httpGet } from '../src/http';
 import { getFreePort } from '../src/ports';
 import { e2eEnv, nx, pluginVersion, registryUrl, run, setCommandLogDir } from '../src/run';
+import { stepRunner } from '../src/steps';
 
 /** The TypeScript line known to work with Nx 23 (an unpinned install may pick a major Nx cannot load). */
 const TYPESCRIPT_PIN = '5.9.3';
@@ -29,24 +30,7 @@ interface ImageRecord {
   builtAt: string;
 }
 
-const timings: Record<string, number> = {};
-let failedStep: string | undefined;
-
-/** One ordered step of the walkthrough; once a step fails the later ones are reported as skipped-by-failure. */
-function step(name: string, fn: () => Promise<void>): void {
-  it(name, async () => {
-    if (failedStep) throw new Error(`not run: the earlier step "${failedStep}" failed`);
-    const started = Date.now();
-    try {
-      await fn();
-    } catch (e) {
-      failedStep = name;
-      throw e;
-    } finally {
-      timings[name] = Date.now() - started;
-    }
-  });
-}
+const { timings, setupStep: step } = stepRunner();
 
 function readJson<T = Record<string, unknown>>(file: string): T {
   return JSON.parse(readFileSync(file, 'utf8')) as T;
@@ -117,9 +101,9 @@ describe('@org/go: a new user goes from an empty workspace to a healthy containe
       }
     }
     if (root && !process.env.GO_E2E_KEEP) rmSync(root, { recursive: true, force: true });
-    const total = Object.values(timings).reduce((a, b) => a + b, 0);
+    const total = timings.reduce((sum, [, ms]) => sum + ms, 0);
     console.log(
-      `[go-e2e] timings (s):\n${Object.entries(timings)
+      `[go-e2e] timings (s):\n${timings
         .map(([k, v]) => `  ${(v / 1000).toFixed(1).padStart(7)}  ${k}`)
         .join('\n')}\n  ${(total / 1000).toFixed(1).padStart(7)}  all steps` +
         (process.env.GO_E2E_TIMINGS ? `\n  setup: ${process.env.GO_E2E_TIMINGS}` : ''),

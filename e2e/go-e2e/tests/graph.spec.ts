@@ -5,6 +5,7 @@ import { containersFromImage, docker, inspectImage, pingDocker, removeContainer 
 import { appendLine, bumpRev, CACHE_DIRECTORY, pluginDist, writeGraphWorkspace } from '../src/graph-workspace';
 import { git, nxLocal, runLocal, type LocalRunResult } from '../src/local-run';
 import { clearRunRecord, createdImageIds, readTaskOutcomes, taskOutput, type TaskOutcomes } from '../src/nx-tasks';
+import { stepRunner } from '../src/steps';
 
 /**
  * The Go import graph of @org/go decides what `nx affected` selects and what the Nx cache replays:
@@ -63,38 +64,8 @@ interface Row {
   failed: string[];
 }
 
-const timings: Array<[string, number]> = [];
 const rows: Row[] = [];
-let setupFailed: string | undefined;
-
-/** A step everything after it needs: once one fails, the later ones report that instead of running. */
-function setupStep(name: string, fn: () => Promise<void>): void {
-  it(name, async () => {
-    if (setupFailed) throw new Error(`not run: the setup step "${setupFailed}" failed`);
-    const started = Date.now();
-    try {
-      await fn();
-    } catch (e) {
-      setupFailed = name;
-      throw e;
-    } finally {
-      timings.push([name, Date.now() - started]);
-    }
-  });
-}
-
-/** A step that commits and checks on its own: a failed check does not stop the steps after it. */
-function step(name: string, fn: () => Promise<void>): void {
-  it(name, async () => {
-    if (setupFailed) throw new Error(`not run: the setup step "${setupFailed}" failed`);
-    const started = Date.now();
-    try {
-      await fn();
-    } finally {
-      timings.push([name, Date.now() - started]);
-    }
-  });
-}
+const { timings, setupStep, step } = stepRunner();
 
 const sorted = (values: Iterable<string>) => [...values].sort();
 

@@ -2,7 +2,6 @@
  * The whole slice on a real Docker engine: a generated service passes its Go checks, docker-build
  * builds and tags its image, docker-run runs it until healthy, and cleans up after itself.
  */
-import { logger } from '@nx/devkit';
 import Dockerode from 'dockerode';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +11,7 @@ import { demuxBuffer, DockerClient } from '../docker';
 import { libraryGenerator } from '../generators/library/library';
 import { serviceGenerator } from '../generators/service/service';
 import { describeDocker } from '../testing/docker';
+import { captureLogs } from '../testing/logs';
 import { executorContext, generateWorkspace } from '../testing/workspace';
 import { LABEL_RUN } from '../utils/constants';
 import { detectGoVersion } from '../utils/go-version';
@@ -29,21 +29,6 @@ function httpStatus(url: string): Promise<number> {
     req.on('error', reject);
     req.end();
   });
-}
-
-/** Collects what the executors tell the user. */
-function captureLogs() {
-  const lines: string[] = [];
-  const record = (...args: unknown[]) => void lines.push(args.map(String).join(' '));
-  const spies = [jest.spyOn(logger, 'info').mockImplementation(record), jest.spyOn(logger, 'error').mockImplementation(record)];
-  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(chunk.toString());
-    return true;
-  });
-  return {
-    text: () => lines.join('\n'),
-    restore: () => [...spies, stdout].forEach((spy) => spy.mockRestore()),
-  };
 }
 
 describeDocker('a generated service on a real Docker engine', () => {

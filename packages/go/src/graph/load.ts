@@ -1,8 +1,9 @@
 import { hashArray } from '@nx/devkit';
 import { globWithWorkspaceContext, hashWithWorkspaceContext } from '@nx/devkit/internal';
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { join } from 'node:path';
 import { FALLBACK_GO_VERSION, IGNORED_DIRS } from '../utils/constants';
+import { readJsonFile } from '../utils/json-file';
 import { parseGoMod, parseGoWork, type GoModFile } from './go-mod';
 import { scanGoFile, type BuildTarget, type GoFileHeader } from './source';
 import { computeGoWorkspaceGraph, type GoWorkspaceGraph } from './workspace-graph';
@@ -28,25 +29,6 @@ export function buildTarget(options: TargetPlatformOptions = {}): BuildTarget {
     goVersion: options.goVersion ?? FALLBACK_GO_VERSION,
     extraTags: options.buildTags ?? [],
   };
-}
-
-export function readJson<T>(file: string): T | undefined {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
-}
-
-export function writeJsonAtomic(file: string, value: unknown): void {
-  try {
-    mkdirSync(dirname(file), { recursive: true });
-    const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, JSON.stringify(value));
-    renameSync(temp, file);
-  } catch {
-    // A cache that cannot be written only costs time on the next run.
-  }
 }
 
 const isIgnored = (path: string) => path.split('/').some((segment) => IGNORED_DIRS.includes(segment));
@@ -142,7 +124,7 @@ export async function loadGoWorkspaceGraph(workspaceRoot: string, options: Targe
   const configuredNames = new Map<string, string>();
   for (const dir of projectJsonDirs) {
     if (!goDirs.has(dir)) continue;
-    const name = readJson<{ name?: string }>(join(workspaceRoot, dir, 'project.json'))?.name;
+    const name = readJsonFile<{ name?: string }>(join(workspaceRoot, dir, 'project.json'))?.name;
     if (name) configuredNames.set(dir, name);
   }
 

@@ -1,7 +1,8 @@
 import type { ProjectConfiguration } from '@nx/devkit';
 import { workspaceDataDirectory } from '@nx/devkit/internal';
 import { join } from 'node:path';
-import { graphKey, loadGoWorkspaceGraph, readJson, writeJsonAtomic } from '../graph/load';
+import { graphKey, loadGoWorkspaceGraph } from '../graph/load';
+import { readJsonFile, writeJsonFile } from '../utils/json-file';
 import type { GoDependency } from '../graph/workspace-graph';
 import type { ResolvedGoPluginOptions } from '../utils/plugin-options';
 import { projectNode } from './project-node';
@@ -29,7 +30,7 @@ export async function loadPluginResults(
   const key = `${RESULTS_VERSION}:${await graphKey(workspaceRoot, options)}:${JSON.stringify(options)}`;
   if (memo?.key === key) return memo.results;
   const file = join(dataDirectory, 'org-go-nodes.json');
-  const cached = readJson<{ key: string; results: PluginResults }>(file);
+  const cached = readJsonFile<{ key: string; results: PluginResults }>(file);
   if (cached?.key === key) {
     memo = cached;
     return cached.results;
@@ -41,6 +42,10 @@ export async function loadPluginResults(
   }
   const results: PluginResults = { nodesByModule, dependencies: graph.dependencies, errors: graph.errors };
   memo = { key, results };
-  writeJsonAtomic(file, memo);
+  try {
+    writeJsonFile(file, memo, false);
+  } catch {
+    // A cache that cannot be written only costs time on the next run.
+  }
   return results;
 }

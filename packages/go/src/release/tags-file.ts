@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeJsonFile } from '../utils/json-file';
 import type { PlannedTag } from './tag-set';
 import type { VersionChannel, VersionSource } from './version';
 
@@ -28,10 +29,7 @@ export function tagsFilePath(projectRoot: string): string {
 
 export function writeTagsFile(workspaceRoot: string, projectRoot: string, plan: TagsFile): string {
   const file = join(workspaceRoot, tagsFilePath(projectRoot));
-  mkdirSync(dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(plan, null, 2)}\n`);
-  renameSync(temp, file);
+  writeJsonFile(file, plan);
   return file;
 }
 

@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeJsonFile } from './json-file';
 
 /** What docker-build records about the image it built: the target's cached output, read by the other executors. */
 export interface ImageMetadata {
@@ -32,10 +33,7 @@ export function imageMetadataPath(projectRoot: string): string {
 /** Writes through a temporary file so a crash never leaves half a file. */
 export function writeImageMetadata(workspaceRoot: string, projectRoot: string, metadata: ImageMetadata): string {
   const file = join(workspaceRoot, imageMetadataPath(projectRoot));
-  mkdirSync(dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(metadata, null, 2)}\n`);
-  renameSync(temp, file);
+  writeJsonFile(file, metadata);
   return file;
 }
 
