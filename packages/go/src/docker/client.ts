@@ -154,6 +154,25 @@ export class DockerClient {
     return { digest, size };
   }
 
+  /**
+   * Pulls `reference` (`registry/team/orders@sha256:…` or a tag) through the engine, with `auth` as
+   * X-Registry-Auth. Rejects when the engine's stream reports an error (it answers HTTP 200 and reports
+   * pull failures in the stream).
+   */
+  async pullImage(reference: string, auth: Record<string, string>, onEvent: (event: ProgressEvent) => void = () => undefined): Promise<void> {
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = (await this.docker.pull(reference, Object.keys(auth).length > 0 ? { authconfig: auth } : {})) as NodeJS.ReadableStream;
+    } catch (err) {
+      throw classifyDockerError(err, this.endpoint, `Pulling ${reference}`);
+    }
+    try {
+      await followProgress(stream, onEvent);
+    } catch (err) {
+      throw new DockerError(`Pulling ${reference} failed: ${(err as Error).message}`, 'engine', (err as DockerError).statusCode);
+    }
+  }
+
   /** Registries the engine reaches over plain HTTP (its insecure-registries setting), for talking to them the same way. */
   async insecureRegistries(): Promise<{ cidrs: string[]; hosts: string[] }> {
     try {

@@ -27,6 +27,8 @@ export function builderImageFor(goVersion: string): string {
 /** Labels the plugin puts on what it creates, so it can find its own things again. */
 export const LABEL_PROJECT = 'org.go.nx.project';
 export const LABEL_RUN = 'org.go.nx.run';
+/** The Nx inputs hash of the docker-build task that built the image. */
+export const LABEL_INPUTS_HASH = 'org.go.nx.inputs-hash';
 
 /** Folders never scanned for Go modules. */
 export const IGNORED_DIRS = ['node_modules', 'vendor', 'dist', 'tmp', 'testdata', '.git', '.nx'];

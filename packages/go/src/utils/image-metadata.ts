@@ -18,6 +18,8 @@ export interface ImageMetadata {
   buildSeconds: number;
   builtAt: string;
   engine: string;
+  /** The Nx hash of the docker-build task that built it (also the image label `org.go.nx.inputs-hash`); absent outside Nx's task runner. */
+  inputsHash?: string;
   /** Written by docker-push: `repository@sha256:…` per repository pushed to, to pull by digest elsewhere. */
   repoDigests?: string[];
   /** Written by docker-push: the manifest digest of every pushed reference. */

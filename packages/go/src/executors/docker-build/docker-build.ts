@@ -4,7 +4,7 @@ import { join, relative, resolve } from 'node:path';
 import { createBuildContext, DockerClient, type ContextExtras, type ProgressEvent } from '../../docker';
 import { parseGoMod } from '../../graph/go-mod';
 import { loadGoWorkspaceGraph } from '../../graph/load';
-import { FALLBACK_GO_VERSION } from '../../utils/constants';
+import { FALLBACK_GO_VERSION, LABEL_INPUTS_HASH } from '../../utils/constants';
 import { projectLocation, type ProjectLocation } from '../../utils/executor-context';
 import { findPluginEntry, resolvePluginOptions } from '../../utils/plugin-options';
 import { formatBytes } from '../../utils/format';
@@ -46,6 +46,15 @@ async function localModuleExtras(location: ProjectLocation, contextDir: string, 
   return workspaceContextExtras({ workspaceRoot: location.workspaceRoot, localModules, read, moduleRoot: project.moduleRoot, goVersion });
 }
 
+/** The Nx hash of this docker-build task (`project:target[:configuration]`); undefined outside Nx's task runner. */
+export function taskInputsHash(context: ExecutorContext): string | undefined {
+  if (!context.projectName || !context.targetName) return undefined;
+  const tasks = context.taskGraph?.tasks ?? {};
+  const base = `${context.projectName}:${context.targetName}`;
+  const id = context.configurationName ? `${base}:${context.configurationName}` : base;
+  return tasks[id]?.hash ?? tasks[base]?.hash;
+}
+
 export async function dockerBuildExecutor(
   options: DockerBuildExecutorSchema,
   context: ExecutorContext,
@@ -54,6 +63,8 @@ export async function dockerBuildExecutor(
   try {
     const location = projectLocation(context);
     const normalized = normalizeBuildOptions(options, location, readGitInfo(location.workspaceRoot), process.env);
+    const inputsHash = taskInputsHash(context);
+    if (inputsHash) normalized.build.labels = { ...normalized.build.labels, [LABEL_INPUTS_HASH]: inputsHash };
     for (const skipped of normalized.skippedTags) {
       logger.info(`Skipping tag "${skipped.template}": no value for {${skipped.missing}} here.`);
     }
@@ -87,6 +98,7 @@ export async function dockerBuildExecutor(
       buildSeconds,
       builtAt: new Date().toISOString(),
       engine: client.endpoint,
+      ...(inputsHash ? { inputsHash } : {}),
     });
     logger.info(
       [

@@ -10,6 +10,7 @@ import {
   resolveRegistryCredentials,
   type ProgressEvent,
 } from '../../docker';
+import { ensureImage } from '../../docker/ensure-image';
 import { createTag, dirtyFiles, headSha, tagCommit } from '../../release/git';
 import { readTagsFile, type TagsFile } from '../../release/tags-file';
 import { projectLocation, type ProjectLocation } from '../../utils/executor-context';
@@ -111,8 +112,14 @@ export async function dockerPushExecutor(
 
     // The engine must still have every tag on the image docker-tag tagged.
     await client.ping();
+    const ensured = await ensureImage(client, context, location, { env, credentials: { usernameEnv: options.usernameEnv, passwordEnv: options.passwordEnv } });
     for (const target of targets) {
-      const image = await client.inspectImage(target.reference);
+      let image = await client.inspectImage(target.reference);
+      if (!image && ensured.source === 'pulled' && ensured.image.Id === plan.imageId) {
+        // Pulled by digest, the image came back without the plan's tags: put them back.
+        await client.tagImage(plan.imageId, target.reference);
+        image = ensured.image;
+      }
       if (image?.Id !== plan.imageId) {
         throw new Error(
           `${target.reference} ${image ? `now points at ${image.Id.slice(0, 19)}` : 'is not in the engine'}, not at ${plan.imageId.slice(0, 19)}. Run "nx run ${location.projectName}:docker-tag" again.`,

@@ -3,9 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { relative } from 'node:path';
 import { DockerClient } from '../../docker';
+import { ensureImage } from '../../docker/ensure-image';
 import { LABEL_RUN } from '../../utils/constants';
 import { projectLocation, resolveFromProject, type ProjectLocation } from '../../utils/executor-context';
-import { readImageMetadata } from '../../utils/image-metadata';
 import { parseEnvFile, toEnvList } from './lib/env';
 import { pickContainerPort, serviceUrl, validatePortOption } from './lib/ports';
 import { waitUntilReady, type ContainerStatus, type WaitOutcome } from './lib/wait-healthy';
@@ -24,21 +24,14 @@ function tcpProbe(host: string, port: number): Promise<boolean> {
   });
 }
 
-/** The image to run and how it was chosen; a recorded image must still be in the engine. */
-async function resolveImage(client: DockerClient, location: ProjectLocation, option?: string) {
+/** The image to run and how it was chosen; a recorded image is ensured (present, pulled by digest, or rebuilt). */
+async function resolveImage(client: DockerClient, context: ExecutorContext, location: ProjectLocation, option?: string) {
   if (option) {
     const image = await client.inspectImage(option);
     if (!image) throw new Error(`Image "${option}" is not in the Docker engine at ${client.endpoint}. Build or pull it first.`);
     return { ref: option, image };
   }
-  const metadata = readImageMetadata(location.workspaceRoot, location.projectRoot, location.projectName);
-  const image = await client.inspectImage(metadata.id);
-  if (!image) {
-    throw new Error(
-      `Image ${metadata.id.slice(0, 19)} recorded for ${location.projectName} is not in the Docker engine at ${client.endpoint} ` +
-        `(pruned, or built on another machine). Run "nx run ${location.projectName}:docker-build --skip-nx-cache".`,
-    );
-  }
+  const { metadata, image } = await ensureImage(client, context, location);
   return { ref: metadata.tags[0] ?? metadata.id, image };
 }
 
@@ -88,7 +81,7 @@ export async function dockerRunExecutor(
     const env = toEnvList(fileEnv, options.env);
 
     await client.ping();
-    const { ref, image } = await resolveImage(client, location, options.image);
+    const { ref, image } = await resolveImage(client, context, location, options.image);
     const containerPort = pickContainerPort(image.Config?.ExposedPorts, options.containerPort);
     const hostPort = options.port ?? containerPort;
 

@@ -1,6 +1,7 @@
 import { logger, type ExecutorContext } from '@nx/devkit';
 import { relative } from 'node:path';
 import { DockerClient } from '../../docker';
+import { ensureImage } from '../../docker/ensure-image';
 import { branchFromCi } from '../../release/ci-branch';
 import { dirtyFiles, gitReader, type GitReader } from '../../release/git';
 import { resolveProjectVersion } from '../../release/project-version';
@@ -86,16 +87,18 @@ export async function dockerTagExecutor(
       branchTags: normalized.branchTags,
       knownVersions: version.knownVersions,
     });
-    const plan = buildTagPlan({
-      projectName: location.projectName,
-      projectRoot: location.projectRoot,
-      imageId: metadata.id,
-      repository: normalized.repository,
-      gitTagPattern: normalized.gitTagPatterns[0],
-      version,
-      tagSet,
-      now: new Date(),
-    });
+    const planFor = (imageId: string) =>
+      buildTagPlan({
+        projectName: location.projectName,
+        projectRoot: location.projectRoot,
+        imageId,
+        repository: normalized.repository,
+        gitTagPattern: normalized.gitTagPatterns[0],
+        version,
+        tagSet,
+        now: new Date(),
+      });
+    let plan = planFor(metadata.id);
     logger.info(describePlan(plan).join('\n'));
     if (plan.channel === 'release' && version.git.inRepository && dirtyFiles(location.workspaceRoot).length > 0) {
       logger.warn(`The working tree has uncommitted changes: ${plan.version} may not be what the commit ${plan.gitSha?.slice(0, 7)} builds.`);
@@ -106,13 +109,9 @@ export async function dockerTagExecutor(
     }
 
     await client.ping();
-    const image = await client.inspectImage(metadata.id);
-    if (!image) {
-      throw new Error(
-        `Image ${metadata.id.slice(0, 19)} recorded for ${location.projectName} is not in the Docker engine at ${client.endpoint} ` +
-          `(pruned, or built on another machine). Run "nx run ${location.projectName}:docker-build --skip-nx-cache".`,
-      );
-    }
+    const ensured = await ensureImage(client, context, location, { env });
+    // A rebuild records a new image: the tags go on that one.
+    if (ensured.metadata.id !== plan.imageId) plan = planFor(ensured.metadata.id);
     const applied = await applyTags(client, plan);
     const file = writeTagsFile(location.workspaceRoot, location.projectRoot, plan);
     logger.info(

@@ -317,7 +317,7 @@ describe('docker generator', () => {
 
     it.each([
       [{ project: 'shop', command: 'cmd/nope' }, /^--command "cmd\/nope" is not a main package of project "shop"\. Choose one of: cmd\/api, cmd\/worker\.$/],
-      [{ project: 'api', command: 'cmd/worker' }, /^--command "cmd\/worker" is not the main package of project "api", which builds cmd\/api\. Drop --command, or pick/],
+      [{ project: 'api', command: 'cmd/worker' }, /^--command "cmd\/worker" is not the main package of project "api", which builds "cmd\/api"\. Drop --command, or pick the project of that command \(e\.g\. --project=worker\)/],
     ] as Array<[DockerGeneratorSchema, RegExp]>)('rejects %j', async (schema, message) => {
       const before = snapshotTree(tree);
       await expect(dockerGenerator(tree, schema)).rejects.toThrow(message);

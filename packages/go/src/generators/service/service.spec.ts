@@ -117,6 +117,8 @@ describe('service generator', () => {
       ['uppercase host', { module: 'GitHub.com/acme/shop' }, /first element/],
       ['bad go version', { goVersion: 'go1.26' }, /Invalid Go version "go1.26"/],
       ['bad base image', { baseImage: 'ubuntu' as never }, /Invalid baseImage "ubuntu".*scratch/],
+      ['an inherited key as base image', { baseImage: 'toString' as never }, /Invalid baseImage "toString"/],
+      ['a Go too old for the generated code', { goVersion: '1.21' }, /Invalid Go version "1.21": the generated code needs Go 1.22 or newer/],
       ['bad directory', { directory: '../elsewhere' }, /leaves the workspace/],
       ['a folder the plugin skips', { name: 'dist/orders' }, /Invalid service folder "dist\/orders": the plugin skips "dist" folders/],
       ['go version as a number that lost its zero', { goVersion: 1.2 as never }, /reads --goVersion=1.20 as the number 1.2/],

@@ -12,7 +12,7 @@ export function isProjectName(name: string): boolean {
   return PROJECT_NAME.test(name) && name.length <= 63;
 }
 
-const PATH_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+const PATH_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,254}$/; // 255 bytes: the longest file name Linux, macOS and Windows allow
 
 /**
  * A workspace-relative folder: no absolute paths, no `..`, no characters Go or Docker choke on.
@@ -62,16 +62,25 @@ export function goVersionText(value: string | number | undefined): string | unde
   return typeof value === 'number' ? String(value) : value?.trim();
 }
 
-/** `fromNumber`: the version came in as a number, which loses trailing zeros (1.20 → 1.2). */
-export function validateGoVersion(goVersion: string, fromNumber = false): string | undefined {
+/** Oldest Go the generated code compiles with (it uses Go 1.22 features such as method patterns in ServeMux). */
+export const MIN_GENERATED_GO_MINOR = 22;
+
+/**
+ * `fromNumber`: the version came in as a number, which loses trailing zeros (1.20 → 1.2).
+ * `minMinor`: the oldest `1.N` accepted, for generators whose code needs a newer Go.
+ */
+export function validateGoVersion(goVersion: string, fromNumber = false, minMinor = 0): string | undefined {
   if (fromNumber && /^1\.\d$/.test(goVersion)) {
     return (
       `Invalid Go version "${goVersion}": the command line reads --goVersion=${goVersion}0 as the number ${goVersion}. ` +
       `Give the patch release, e.g. --goVersion=${goVersion}0.0, or a two-digit minor version such as "1.26".`
     );
   }
-  if (!/^1\.\d{1,3}(\.\d{1,3})?$/.test(goVersion)) {
-    return `Invalid Go version "${goVersion}": use a release such as "1.26" or "1.26.3".`;
+  if (!/^1\.(0|[1-9]\d{0,2})(\.(0|[1-9]\d{0,2}))?$/.test(goVersion)) {
+    return `Invalid Go version "${goVersion}": use a Go release, e.g. "1.26" or "1.26.3".`;
+  }
+  if (Number(goVersion.split('.')[1]) < minMinor) {
+    return `Invalid Go version "${goVersion}": the generated code needs Go 1.${minMinor} or newer, e.g. "1.26".`;
   }
   return undefined;
 }

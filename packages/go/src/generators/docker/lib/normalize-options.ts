@@ -112,9 +112,10 @@ function resolveTarget(workspace: TreeGoWorkspace, tree: Tree, schema: DockerGen
 
   if (asked.kind === 'service') {
     if (command !== undefined && command !== '' && !matchesCommand(asked, command)) {
+      const owner = services.find((project) => matchesCommand(project, command)) ?? services[0] ?? asked;
       throw new Error(
-        `--command "${schema.command}" is not the main package of project "${asked.name}", which builds ${mainOf(asked)}. ` +
-          `Drop --command, or pick the project of that command: ${describeProjects(services)}.`,
+        `--command ${JSON.stringify(schema.command)} is not the main package of project "${asked.name}", which builds "${mainOf(asked)}". ` +
+          `Drop --command, or pick the project of that command (e.g. --project=${owner.name}): ${describeProjects(services)}.`,
       );
     }
     return { project: asked, asked };
@@ -194,7 +195,7 @@ export function normalizeOptions(tree: Tree, schema: DockerGeneratorSchema): Nor
   // Options that need no scan.
   if (schema.port !== undefined) failIf(validatePort(schema.port));
   const baseImage = schema.baseImage ?? 'scratch';
-  if (!(baseImage in RUNTIME_IMAGES)) {
+  if (!Object.hasOwn(RUNTIME_IMAGES, baseImage)) {
     throw new Error(`Invalid baseImage "${baseImage}": use one of ${Object.keys(RUNTIME_IMAGES).join(', ')}, e.g. "scratch".`);
   }
   if (schema.healthcheck !== undefined && !HEALTHCHECK_MODES.includes(schema.healthcheck)) {

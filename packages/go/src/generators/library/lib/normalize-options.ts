@@ -4,7 +4,7 @@ import { findPluginEntry, resolvePluginOptions } from '../../../utils/plugin-opt
 import { usesGoWork } from '../../shared/add-to-go-work';
 import { defaultModulePath } from '../../shared/module-path';
 import { assertLocationIsFree, resolveProjectLocation } from '../../shared/project-location';
-import { failIf, goVersionText, validateGoVersion, validateModulePath, validateProjectFolder } from '../../shared/validate';
+import { failIf, goVersionText, MIN_GENERATED_GO_MINOR, validateGoVersion, validateModulePath, validateProjectFolder } from '../../shared/validate';
 import type { LibraryGeneratorSchema } from '../schema';
 import { importSpec } from './import-spec';
 import { validateLibraryName, validatePackageName } from './validate';
@@ -46,7 +46,7 @@ export function normalizeOptions(tree: Tree, schema: LibraryGeneratorSchema): No
   );
 
   const goVersion = goVersionText(schema.goVersion) || detectGoVersion();
-  failIf(validateGoVersion(goVersion, typeof schema.goVersion === 'number'));
+  failIf(validateGoVersion(goVersion, typeof schema.goVersion === 'number', MIN_GENERATED_GO_MINOR));
 
   const givenPackageName = schema.packageName?.trim();
   const packageName = givenPackageName || name.replace(/-/g, '');

@@ -4,7 +4,7 @@ import { detectGoVersion } from '../../../utils/go-version';
 import { findPluginEntry, resolvePluginOptions } from '../../../utils/plugin-options';
 import { defaultModulePath } from '../../shared/module-path';
 import { assertLocationIsFree, resolveProjectLocation } from '../../shared/project-location';
-import { failIf, goVersionText, validateGoVersion, validateModulePath, validatePort, validateProjectFolder } from '../../shared/validate';
+import { failIf, goVersionText, MIN_GENERATED_GO_MINOR, validateGoVersion, validateModulePath, validatePort, validateProjectFolder } from '../../shared/validate';
 import type { ServiceGeneratorSchema } from '../schema';
 import { validateServiceName } from './validate';
 
@@ -45,10 +45,10 @@ export function normalizeOptions(tree: Tree, schema: ServiceGeneratorSchema): No
   failIf(validatePort(port));
 
   const goVersion = goVersionText(schema.goVersion) || detectGoVersion();
-  failIf(validateGoVersion(goVersion, typeof schema.goVersion === 'number'));
+  failIf(validateGoVersion(goVersion, typeof schema.goVersion === 'number', MIN_GENERATED_GO_MINOR));
 
   const baseImage = schema.baseImage ?? 'scratch';
-  if (!(baseImage in RUNTIME_IMAGES)) {
+  if (!Object.hasOwn(RUNTIME_IMAGES, baseImage)) {
     throw new Error(`Invalid baseImage "${baseImage}": use one of ${Object.keys(RUNTIME_IMAGES).join(', ')}, e.g. "scratch".`);
   }
 

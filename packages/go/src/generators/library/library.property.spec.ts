@@ -1,0 +1,150 @@
+/**
+ * Property-based tests of the library generator over hostile input (issue 8, "Bad input"): every
+ * run either throws an Error that names the field and gives a valid example, leaving the tree
+ * byte-for-byte unchanged, or writes a consistent Go module. The seed is fixed so CI failures reproduce.
+ */
+import type { Tree } from '@nx/devkit';
+import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import fc from 'fast-check';
+import { snapshotTree } from '../../testing/tree';
+import { libraryGenerator } from './library';
+import type { LibraryGeneratorSchema } from './schema';
+
+const SEED = 20261127;
+
+/** Characters a shell, Go or Docker treat specially, and whitespace. */
+const HOSTILE = [';', '|', '&', '$', '(', ')', '`', "'", '"', ' ', '\t', '\n', '*', '?', '<', '>', '!', '\\', '~', '#', '%'];
+const NEEDS_QUOTING = /[;|&$()`'"\s*?<>!\\#%]|[^\x20-\x7e]/;
+
+/** Values that have broken generators elsewhere: traversal, absolute paths, metacharacters, unicode, prototype keys. */
+const nasty = fc.oneof(
+  fc.constantFrom(
+    '', ' ', '.', '..', '../orders', '../../etc/passwd', 'apps/../../x', '/abs/orders', '/', 'C:\\orders', '\\\\server\\share',
+    'orders; rm -rf /', 'orders|cat', 'orders&&x', '$(whoami)', '`id`', "o'rders", 'o"rders', 'or ders', ' orders ', 'orders\n',
+    'ordérs', 'заказы', '订单', '🚀', 'ORDERS', 'order--api', '-orders', 'orders-', '2fast', 'toString', 'constructor', '__proto__',
+    'vendor', 'node_modules', 'testdata', 'a'.repeat(63), 'a'.repeat(64), 'a'.repeat(300), `apps/${'b'.repeat(300)}`,
+  ),
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'grapheme', maxLength: 20 }),
+  fc.string({ unit: 'binary', maxLength: 20 }),
+  fc.string({ minLength: 64, maxLength: 400 }),
+  fc.tuple(fc.stringMatching(/^[a-z][a-z0-9]{0,8}$/), fc.constantFrom(...HOSTILE), fc.stringMatching(/^[a-z0-9]{0,8}$/)).map((parts) => parts.join('')),
+);
+
+/** Keys every plain object inherits: `value in {...}` and `obj[value]` find them. */
+const prototypeKeys = fc.constantFrom('toString', 'constructor', '__proto__', 'valueOf', 'hasOwnProperty');
+
+/** Folder names around the 255-byte limit of file systems. */
+const longSegment = fc.integer({ min: 250, max: 300 }).map((length) => 'd'.repeat(length));
+
+const validName = fc.stringMatching(/^[a-z][a-z0-9]{0,10}(-[a-z0-9]{1,6}){0,2}$/);
+const validDir = fc.stringMatching(/^[a-z][a-z0-9_.-]{0,10}(\/[a-z0-9_][a-z0-9_.-]{0,10}){0,2}$/);
+
+/** Mostly valid values with a hostile one mixed in, so each field's checks are reached, alone or together. */
+const field = <T, U>(valid: fc.Arbitrary<T>, hostile: fc.Arbitrary<U>) =>
+  fc.oneof({ arbitrary: valid, weight: 4 }, { arbitrary: hostile, weight: 1 });
+
+const libraryInput = fc.record(
+  {
+    name: field(fc.oneof(validName, fc.tuple(validDir, validName).map(([dir, name]) => `${dir}/${name}`)), fc.oneof(prototypeKeys, nasty)),
+    module: field(fc.stringMatching(/^[a-z][a-z0-9]{0,8}\.(com|io)(\/[A-Za-z0-9._~-]{1,10}){0,3}$/), nasty),
+    goVersion: field(
+      fc.constantFrom<string | number>('1.26', '1.25.3', '1.20', 1.26, 1.25, '1.21.0'),
+      fc.oneof(fc.constantFrom<string | number>(1.2, '1.999', '1.026', '1.20.01', '2.0', 'go1.26', '1.26rc1'), fc.stringMatching(/^1\.\d{1,3}(\.\d{1,3})?$/), fc.double(), nasty),
+    ),
+    directory: field(validDir, fc.oneof(prototypeKeys, longSegment, nasty)),
+    packageName: field(
+      fc.stringMatching(/^[a-z][a-z0-9]{0,12}$/),
+      fc.oneof(fc.constantFrom('main', 'func', 'go', 'type', 'Money', 'order_utils', 'order-utils', '2fa'), prototypeKeys, nasty),
+    ),
+  },
+  { requiredKeys: ['name'] },
+) as fc.Arbitrary<LibraryGeneratorSchema>;
+
+/** The error names the field (or quotes the bad value) and gives a valid example. */
+const NAMES_A_FIELD = /Invalid (library name|library path|library folder|directory|Go version|Go module path|packageName|Go package name)\b|already exists/;
+
+function expectCleanRejection(error: unknown, before: Map<string, string>, tree: Tree): void {
+  expect(error).toBeInstanceOf(Error);
+  const message = (error as Error).message;
+  expect(message).toMatch(NAMES_A_FIELD);
+  expect(message).toMatch(/e\.g\. \S/);
+  expect(snapshotTree(tree)).toEqual(before);
+}
+
+const GO_KEYWORDS = new Set(['break', 'case', 'chan', 'const', 'continue', 'default', 'defer', 'else', 'fallthrough', 'for', 'func', 'go', 'goto',
+  'if', 'import', 'interface', 'map', 'package', 'range', 'return', 'select', 'struct', 'switch', 'type', 'var']);
+
+/** The new module's files are where and what the options say. */
+function expectConsistentLibrary(input: LibraryGeneratorSchema, tree: Tree): void {
+  // listChanges, not snapshotTree: Nx's tree takes a folder named like an Object.prototype key
+  // ("valueOf", "constructor") for a file, which hides the folder's files from snapshotTree.
+  const written = tree.listChanges().filter((change) => change.type !== 'DELETE').map((change) => change.path);
+  const goMods = written.filter((path) => path.endsWith('/go.mod'));
+  expect(goMods).toHaveLength(1);
+  const projectRoot = goMods[0].slice(0, -'/go.mod'.length);
+  const name = projectRoot.split('/').pop() ?? '';
+
+  expect(name).toBe(String(input.name).trim().replace(/\\/g, '/').replace(/\/+$/, '').split('/').pop());
+  expect(name).toMatch(/^[a-z][a-z0-9-]*$/);
+  expect(name.length).toBeLessThanOrEqual(63);
+  for (const path of written) {
+    expect(path.startsWith('/')).toBe(false);
+    expect(path.split('/')).not.toContain('..');
+    expect(path).not.toMatch(NEEDS_QUOTING);
+    for (const segment of path.split('/')) expect(Buffer.byteLength(segment)).toBeLessThanOrEqual(255);
+  }
+  // Besides the module folder, only workspace-level files (go.work, nx.json, .gitattributes) change.
+  for (const path of written.filter((path) => path.includes('/'))) {
+    expect(path.startsWith(`${projectRoot}/`)).toBe(true);
+  }
+
+  const goMod = tree.read(goMods[0], 'utf-8') ?? '';
+  const modulePath = /^module (\S+)$/m.exec(goMod)?.[1];
+  expect(modulePath).toBeDefined();
+  if (input.module?.trim()) expect(modulePath).toBe(input.module.trim());
+  expect(/^go (\S+)$/m.exec(goMod)?.[1]).toMatch(/^1\.(0|[1-9]\d*)(\.(0|[1-9]\d*))?$/);
+
+  const packageName = input.packageName?.trim() || name.replace(/-/g, '');
+  expect(packageName).toMatch(/^[a-z][a-z0-9]*$/);
+  expect(GO_KEYWORDS.has(packageName) || packageName === 'main').toBe(false);
+  expect(tree.read(`${projectRoot}/${packageName}.go`, 'utf-8')).toMatch(new RegExp(`^package ${packageName}$`, 'm'));
+}
+
+const counts = { tried: 0, rejected: 0, accepted: 0 };
+const started = Date.now();
+
+afterAll(() => {
+  console.log(
+    `library generator property (seed ${SEED}, ${((Date.now() - started) / 1000).toFixed(1)} s): ` +
+      `inputs tried ${counts.tried}, rejected ${counts.rejected}, accepted ${counts.accepted}`,
+  );
+});
+
+describe('library generator under arbitrary input', () => {
+  it('rejects cleanly (field named, example given, tree unchanged) or writes a consistent module', async () => {
+    await fc.assert(
+      fc.asyncProperty(libraryInput, async (input) => {
+        counts.tried++;
+        const tree = createTreeWithEmptyWorkspace();
+        const before = snapshotTree(tree);
+        let error: unknown;
+        try {
+          await libraryGenerator(tree, input);
+        } catch (caught) {
+          error = caught;
+        }
+        if (error !== undefined) {
+          counts.rejected++;
+          expectCleanRejection(error, before, tree);
+        } else {
+          counts.accepted++;
+          expectConsistentLibrary(input, tree);
+        }
+      }),
+      { seed: SEED, numRuns: 600 },
+    );
+    expect(counts.accepted).toBeGreaterThan(100);
+    expect(counts.rejected).toBeGreaterThan(100);
+  });
+});
