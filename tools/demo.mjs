@@ -5,14 +5,15 @@
 //   nx affected -t docker-build rebuilds only that one → run it detached → probe it → print the URL.
 //
 // Usage: node tools/demo.mjs [--dir <folder>] [--cleanup]
-//   --dir      where to create the workspace (default: tmp/demo-<time> in this repository)
+//   --dir      where to create the workspace (default: a new folder under the system's temp folder)
 //   --cleanup  stop and remove the demo container and images at the end
 // Run tools/setup.sh and `npx nx run go:build` first (tools/demo.sh does both).
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
-import { cleanEnv, getFreePort, publishPlugin, startLocalRegistry, workspaceRoot } from './local-registry.mjs';
+import { cleanEnv, getFreePort, publishPlugin, startLocalRegistry } from './local-registry.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(`--${name}`);
@@ -21,7 +22,7 @@ const option = (name) => {
   return at >= 0 ? args[at + 1] : undefined;
 };
 const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
-const parent = path.resolve(option('dir') ?? path.join(workspaceRoot, 'tmp', `demo-${stamp}`));
+const parent = path.resolve(option('dir') ?? path.join(os.tmpdir(), `org-go-demo-${stamp}`));
 const wsName = 'shop';
 const ws = path.join(parent, wsName);
 
@@ -62,6 +63,15 @@ try {
   banner(`A new Nx workspace in ${ws}`);
   fs.mkdirSync(parent, { recursive: true });
   run('npx', ['-y', 'create-nx-workspace@23.2.1', wsName, '--preset=apps', '--nxCloud=skip', '--packageManager=npm', '--interactive=false', '--skipGit=false'], { cwd: parent, env });
+
+  // The workspace must be a git repository of its own (nx affected compares commits): inside another
+  // repository create-nx-workspace leaves git alone.
+  const top = spawnSync('git', ['rev-parse', '--show-toplevel'], { cwd: ws, encoding: 'utf8' }).stdout.trim();
+  if (path.resolve(top || '/') !== ws) {
+    run('git', ['init', '-q', '-b', 'main']);
+    run('git', ['add', '-A']);
+    run('git', ['-c', 'user.name=demo', '-c', 'user.email=demo@example.com', 'commit', '-qm', 'New Nx workspace']);
+  }
 
   banner('nx add @org/go, then two services');
   run('npx', ['nx', 'add', `@org/go@${version}`], { env });
