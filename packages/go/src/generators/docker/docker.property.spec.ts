@@ -8,33 +8,10 @@ import { logger, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import fc from 'fast-check';
 import { RUNTIME_IMAGES } from '../../utils/constants';
+import { SEED, nasty, prototypeKeys } from '../../testing/arbitraries';
 import { snapshotTree } from '../../testing/tree';
 import { dockerGenerator } from './docker';
 import type { DockerGeneratorSchema } from './schema';
-
-const SEED = 20261127;
-
-/** Characters a shell, Go or Docker treat specially, and whitespace. */
-const HOSTILE = [';', '|', '&', '$', '(', ')', '`', "'", '"', ' ', '\t', '\n', '*', '?', '<', '>', '!', '\\', '~', '#', '%'];
-const NEEDS_QUOTING = /[;|&$()`'"\s*?<>!\\#%]|[^\x20-\x7e]/;
-
-/** Values that have broken generators elsewhere: traversal, absolute paths, metacharacters, unicode, prototype keys. */
-const nasty = fc.oneof(
-  fc.constantFrom(
-    '', ' ', '.', '..', '../orders', '../../etc/passwd', 'apps/../../x', '/abs/orders', '/', 'C:\\orders', '\\\\server\\share',
-    'orders; rm -rf /', 'orders|cat', 'orders&&x', '$(whoami)', '`id`', "o'rders", 'o"rders', 'or ders', ' orders ', 'orders\n',
-    'ordérs', 'заказы', '订单', '🚀', 'ORDERS', 'order--api', '-orders', 'orders-', '2fast', 'toString', 'constructor', '__proto__',
-    'vendor', 'node_modules', 'testdata', 'a'.repeat(63), 'a'.repeat(64), 'a'.repeat(300), `apps/${'b'.repeat(300)}`,
-  ),
-  fc.string({ maxLength: 40 }),
-  fc.string({ unit: 'grapheme', maxLength: 20 }),
-  fc.string({ unit: 'binary', maxLength: 20 }),
-  fc.string({ minLength: 64, maxLength: 400 }),
-  fc.tuple(fc.stringMatching(/^[a-z][a-z0-9]{0,8}$/), fc.constantFrom(...HOSTILE), fc.stringMatching(/^[a-z0-9]{0,8}$/)).map((parts) => parts.join('')),
-);
-
-/** Keys every plain object inherits: `value in {...}` and `obj[value]` find them. */
-const prototypeKeys = fc.constantFrom('toString', 'constructor', '__proto__', 'valueOf', 'hasOwnProperty');
 
 /** A plain net/http service: main.go at the module root, port 9090 in a ListenAndServe literal. */
 const fixture: Record<string, string> = {
@@ -69,16 +46,7 @@ const dockerInput = fc.record(
   { requiredKeys: [] },
 ).map((options) => ({ project: 'plain', ...options }) as DockerGeneratorSchema);
 
-/**
- * Known defect, reported and not fixed here (the fix belongs in normalize-options, not shared/validate):
- * `baseImage in RUNTIME_IMAGES` accepts inherited keys, so `baseImage: "toString"` writes
- * `ARG RUNTIME_IMAGE=function toString() { [native code] }`. Such runs are counted, not judged; a
- * rejection of them is judged like any other.
- */
-const hitsKnownDefect = (input: DockerGeneratorSchema) =>
-  typeof input.baseImage === 'string' && !Object.prototype.hasOwnProperty.call(RUNTIME_IMAGES, input.baseImage) && input.baseImage in {};
-
-const counts = { tried: 0, rejected: 0, accepted: 0, knownDefect: 0, withoutExample: 0 };
+const counts = { tried: 0, rejected: 0, accepted: 0, withoutExample: 0 };
 const withoutExample = new Set<string>();
 const started = Date.now();
 
@@ -86,7 +54,6 @@ afterAll(() => {
   console.log(
     `docker generator property (seed ${SEED}, ${((Date.now() - started) / 1000).toFixed(1)} s): ` +
       `inputs tried ${counts.tried}, rejected ${counts.rejected}, accepted ${counts.accepted}, ` +
-      `accepted with the known baseImage defect ${counts.knownDefect}; ` +
       `rejections that give a next step but no "e.g." example: ${counts.withoutExample}` +
       (withoutExample.size > 0 ? ` (${[...withoutExample].join(' | ')})` : ''),
   );
@@ -143,8 +110,6 @@ describe('docker generator under arbitrary options', () => {
         if (error !== undefined) {
           counts.rejected++;
           expectCleanRejection(error, before, tree);
-        } else if (hitsKnownDefect(input)) {
-          counts.knownDefect++;
         } else {
           counts.accepted++;
           expectConsistentOutput(input, before, tree);

@@ -6,33 +6,10 @@
 import type { Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import fc from 'fast-check';
+import { SEED, NEEDS_QUOTING, nasty, prototypeKeys } from '../../testing/arbitraries';
 import { snapshotTree } from '../../testing/tree';
 import { libraryGenerator } from './library';
 import type { LibraryGeneratorSchema } from './schema';
-
-const SEED = 20261127;
-
-/** Characters a shell, Go or Docker treat specially, and whitespace. */
-const HOSTILE = [';', '|', '&', '$', '(', ')', '`', "'", '"', ' ', '\t', '\n', '*', '?', '<', '>', '!', '\\', '~', '#', '%'];
-const NEEDS_QUOTING = /[;|&$()`'"\s*?<>!\\#%]|[^\x20-\x7e]/;
-
-/** Values that have broken generators elsewhere: traversal, absolute paths, metacharacters, unicode, prototype keys. */
-const nasty = fc.oneof(
-  fc.constantFrom(
-    '', ' ', '.', '..', '../orders', '../../etc/passwd', 'apps/../../x', '/abs/orders', '/', 'C:\\orders', '\\\\server\\share',
-    'orders; rm -rf /', 'orders|cat', 'orders&&x', '$(whoami)', '`id`', "o'rders", 'o"rders', 'or ders', ' orders ', 'orders\n',
-    'ordérs', 'заказы', '订单', '🚀', 'ORDERS', 'order--api', '-orders', 'orders-', '2fast', 'toString', 'constructor', '__proto__',
-    'vendor', 'node_modules', 'testdata', 'a'.repeat(63), 'a'.repeat(64), 'a'.repeat(300), `apps/${'b'.repeat(300)}`,
-  ),
-  fc.string({ maxLength: 40 }),
-  fc.string({ unit: 'grapheme', maxLength: 20 }),
-  fc.string({ unit: 'binary', maxLength: 20 }),
-  fc.string({ minLength: 64, maxLength: 400 }),
-  fc.tuple(fc.stringMatching(/^[a-z][a-z0-9]{0,8}$/), fc.constantFrom(...HOSTILE), fc.stringMatching(/^[a-z0-9]{0,8}$/)).map((parts) => parts.join('')),
-);
-
-/** Keys every plain object inherits: `value in {...}` and `obj[value]` find them. */
-const prototypeKeys = fc.constantFrom('toString', 'constructor', '__proto__', 'valueOf', 'hasOwnProperty');
 
 /** Folder names around the 255-byte limit of file systems. */
 const longSegment = fc.integer({ min: 250, max: 300 }).map((length) => 'd'.repeat(length));
