@@ -93,7 +93,7 @@ function plantSecrets(dir: string, first: number): string[] {
     const marker = `${MARKER}${first + i}`;
     const content =
       path === '.npmrc'
-        ? `//registry.npmjs.org/:_authToken=npm_${marker}\n`
+        ? `//npm.example.com/:_authToken=npm_${marker}\n`
         : path === '.git/config'
           ? `[remote "origin"]\n\turl = https://deploy:${marker}@git.example.com/org/repo.git\n`
           : path.endsWith('id_rsa') || path.endsWith('id_ed25519') || path.endsWith('.pem') || path.endsWith('.key')
