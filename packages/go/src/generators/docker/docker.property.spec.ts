@@ -8,7 +8,7 @@ import { logger, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import fc from 'fast-check';
 import { RUNTIME_IMAGES } from '../../utils/constants';
-import { SEED, nasty, prototypeKeys } from '../../testing/arbitraries';
+import { SEED, field as mixed, nasty, prototypeKeys } from '../../testing/arbitraries';
 import { snapshotTree } from '../../testing/tree';
 import { dockerGenerator } from './docker';
 import type { DockerGeneratorSchema } from './schema';
@@ -30,9 +30,8 @@ func main() {
 };
 const DETECTED_PORT = 9090;
 
-/** Mostly valid values with a hostile one mixed in, so each option's checks are reached, alone or together. */
-const field = <T, U>(valid: fc.Arbitrary<T>, hostile: fc.Arbitrary<U>) =>
-  fc.oneof({ arbitrary: valid, weight: 3 }, { arbitrary: hostile, weight: 1 });
+/** Mostly valid values (3 in 4) with a hostile one mixed in, so each option's checks are reached. */
+const field = <T, U>(valid: fc.Arbitrary<T>, hostile: fc.Arbitrary<U>) => mixed(valid, hostile, 3);
 
 const dockerInput = fc.record(
   {

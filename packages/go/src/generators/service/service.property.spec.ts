@@ -10,23 +10,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { SEED, NEEDS_QUOTING, nasty, prototypeKeys } from '../../testing/arbitraries';
+import { SEED, expectCleanRejection, expectNewModule, field, longSegment, nasty, prototypeKeys, validDir, validName } from '../../testing/arbitraries';
 import { snapshotTree } from '../../testing/tree';
 import { generateWorkspace } from '../../testing/workspace';
 import type { ServiceGeneratorSchema } from './schema';
 import { serviceGenerator } from './service';
 
 const GO = '/usr/local/go/bin/go';
-
-/** Folder names around the 255-byte limit of file systems. */
-const longSegment = fc.integer({ min: 250, max: 300 }).map((length) => 'd'.repeat(length));
-
-const validName = fc.stringMatching(/^[a-z][a-z0-9]{0,10}(-[a-z0-9]{1,6}){0,2}$/);
-const validDir = fc.stringMatching(/^[a-z][a-z0-9_.-]{0,10}(\/[a-z0-9_][a-z0-9_.-]{0,10}){0,2}$/);
-
-/** Mostly valid values with a hostile one mixed in, so each field's checks are reached, alone or together. */
-const field = <T, U>(valid: fc.Arbitrary<T>, hostile: fc.Arbitrary<U>) =>
-  fc.oneof({ arbitrary: valid, weight: 4 }, { arbitrary: hostile, weight: 1 });
 
 const serviceInput = fc.record(
   {
@@ -49,43 +39,9 @@ const serviceInput = fc.record(
 /** The error names the field (or quotes the bad value) and gives a valid example. */
 const NAMES_A_FIELD = /Invalid (service name|service path|service folder|directory|port|Go version|baseImage|Go module path)\b|already exists/;
 
-function expectCleanRejection(error: unknown, before: Map<string, string>, tree: Tree): void {
-  expect(error).toBeInstanceOf(Error);
-  const message = (error as Error).message;
-  expect(message).toMatch(NAMES_A_FIELD);
-  expect(message).toMatch(/e\.g\. \S/);
-  expect(snapshotTree(tree)).toEqual(before);
-}
-
 /** The new project's files are where and what the options say. */
 function expectConsistentService(input: ServiceGeneratorSchema, tree: Tree): void {
-  // listChanges, not snapshotTree: Nx's tree takes a folder named like an Object.prototype key
-  // ("valueOf", "constructor") for a file, which hides the folder's files from snapshotTree.
-  const written = tree.listChanges().filter((change) => change.type !== 'DELETE').map((change) => change.path);
-  const goMods = written.filter((path) => path.endsWith('/go.mod'));
-  expect(goMods).toHaveLength(1);
-  const projectRoot = goMods[0].slice(0, -'/go.mod'.length);
-  const segments = projectRoot.split('/');
-  const name = segments[segments.length - 1];
-
-  expect(name).toBe(String(input.name).trim().replace(/\\/g, '/').replace(/\/+$/, '').split('/').pop());
-  expect(name).toMatch(/^[a-z][a-z0-9-]*$/);
-  expect(name.length).toBeLessThanOrEqual(63);
-  for (const path of written) {
-    expect(path.startsWith('/')).toBe(false);
-    expect(path.split('/')).not.toContain('..');
-    expect(path).not.toMatch(NEEDS_QUOTING);
-    for (const segment of path.split('/')) expect(Buffer.byteLength(segment)).toBeLessThanOrEqual(255);
-  }
-  // Besides the project folder, only workspace-level files (go.work, nx.json, .gitattributes) change.
-  for (const path of written.filter((path) => path.includes('/'))) {
-    expect(path.startsWith(`${projectRoot}/`)).toBe(true);
-  }
-
-  const goMod = tree.read(goMods[0], 'utf-8') ?? '';
-  const modulePath = /^module (\S+)$/m.exec(goMod)?.[1];
-  expect(modulePath).toBeDefined();
-  if (input.module?.trim()) expect(modulePath).toBe(input.module.trim());
+  const { projectRoot, goMod } = expectNewModule(input, tree);
   const dockerfile = tree.read(`${projectRoot}/Dockerfile`, 'utf-8') ?? '';
   expect(dockerfile).toMatch(new RegExp(`^EXPOSE ${input.port ?? 8080}$`, 'm'));
   expect(dockerfile).not.toMatch(/function|\[native code\]|undefined/);
@@ -127,7 +83,7 @@ describe('service generator under arbitrary input', () => {
         const { tree, before, error } = await run(input);
         if (error !== undefined) {
           counts.rejected++;
-          expectCleanRejection(error, before, tree);
+          expectCleanRejection(error, before, tree, NAMES_A_FIELD);
         } else {
           counts.accepted++;
           expectConsistentService(input, tree);
