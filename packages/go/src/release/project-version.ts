@@ -1,16 +1,11 @@
 import type { GitReader, ReleaseGitFacts } from './git';
 import { nxReleaseTagPattern, projectTagVersions, type NxReleaseLike, type TaggedVersion } from './tag-patterns';
-import { lastRelease, resolveVersion, type ResolvedVersion, type VersionSource } from './version';
+import { lastRelease, resolveVersion, type ResolvedVersion, type VersionPolicy } from './version';
 
-export interface ProjectVersionOptions {
+export interface ProjectVersionOptions extends VersionPolicy {
   projectName: string;
   projectRoot: string;
   explicit?: string;
-  sources: VersionSource[];
-  release: boolean;
-  releaseBranches: string[];
-  devPrerelease: 'count' | 'sha';
-  initialVersion: string;
   gitTagPatterns: string[];
   /** nx.json `release`, when the workspace uses nx release. */
   nxRelease?: NxReleaseLike;

@@ -11,10 +11,8 @@ export const DEFAULT_INITIAL_VERSION = '0.1.0';
 /** What kind of version this is: a release, a release candidate, a development build, or another pre-release (e.g. an explicit beta). */
 export type VersionChannel = 'release' | 'rc' | 'dev' | 'prerelease';
 
-export interface VersionInputs {
-  projectName: string;
-  /** `--version`, as typed. */
-  explicit?: string;
+/** How a project's version is chosen; docker-tag's options, the project lookup and the resolver share it. */
+export interface VersionPolicy {
   sources: VersionSource[];
   /** Cut a release: the next version from Conventional Commits is used as is, not as a pre-release. */
   release: boolean;
@@ -23,6 +21,12 @@ export interface VersionInputs {
   devPrerelease: 'count' | 'sha';
   /** The first version of a project that has no release tag yet. */
   initialVersion: string;
+}
+
+export interface VersionInputs extends VersionPolicy {
+  projectName: string;
+  /** `--version`, as typed. */
+  explicit?: string;
   branch?: string;
   shortSha?: string;
   /** The project's release tags on HEAD, by the source that recognises them. */

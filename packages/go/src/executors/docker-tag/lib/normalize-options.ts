@@ -1,16 +1,11 @@
 import { valid } from 'semver';
 import { DEFAULT_GIT_TAG_PATTERNS } from '../../../release/tag-patterns';
 import { DEFAULT_PRERELEASE_TAGS, DEFAULT_RELEASE_TAGS, fullRepository } from '../../../release/tag-set';
-import { DEFAULT_INITIAL_VERSION, DEFAULT_RELEASE_BRANCHES, DEFAULT_VERSION_SOURCES, VERSION_SOURCES, type VersionSource } from '../../../release/version';
+import { DEFAULT_INITIAL_VERSION, DEFAULT_RELEASE_BRANCHES, DEFAULT_VERSION_SOURCES, VERSION_SOURCES, type VersionPolicy } from '../../../release/version';
 import type { DockerTagExecutorSchema } from '../schema';
 
-export interface NormalizedTagOptions {
+export interface NormalizedTagOptions extends VersionPolicy {
   explicitVersion?: string;
-  sources: VersionSource[];
-  release: boolean;
-  releaseBranches: string[];
-  devPrerelease: 'count' | 'sha';
-  initialVersion: string;
   gitTagPatterns: string[];
   repository: string;
   releaseTags: string[];
