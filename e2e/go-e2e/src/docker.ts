@@ -96,3 +96,11 @@ export async function waitForHealthy(nameOrId: string, timeoutMs = 60_000): Prom
 export async function pingDocker(): Promise<void> {
   await docker().ping();
 }
+
+/** Whether the engine answers, for clean-ups that must not fail when it does not. */
+export function engineAnswers(): Promise<boolean> {
+  return pingDocker().then(
+    () => true,
+    () => false,
+  );
+}

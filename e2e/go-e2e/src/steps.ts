@@ -20,6 +20,12 @@ export function stepRunner() {
     });
   return {
     timings,
+    /** The timings as lines for the log, with the total. */
+    formatTimings: () =>
+      [
+        ...timings.map(([name, ms]) => `  ${(ms / 1000).toFixed(1).padStart(7)}  ${name}`),
+        `  ${(timings.reduce((sum, [, ms]) => sum + ms, 0) / 1000).toFixed(1).padStart(7)}  all steps`,
+      ].join('\n'),
     /** A step the later ones need. */
     setupStep: (name: string, fn: () => Promise<void>) => define(name, fn, true),
     /** A step that checks on its own: its failure does not stop the steps after it. */

@@ -6,6 +6,7 @@ import {
   containersFromImage,
   inspectContainer,
   inspectImage,
+  engineAnswers,
   pingDocker,
   removeContainer,
   removeImage,
@@ -30,7 +31,7 @@ interface ImageRecord {
   builtAt: string;
 }
 
-const { timings, setupStep: step } = stepRunner();
+const { formatTimings, setupStep: step } = stepRunner();
 
 function readJson<T = Record<string, unknown>>(file: string): T {
   return JSON.parse(readFileSync(file, 'utf8')) as T;
@@ -69,13 +70,7 @@ describe('@org/go: a new user goes from an empty workspace to a healthy containe
   afterAll(async () => {
     // Remove whatever the walkthrough left on the engine, even after a failure.
     const errors: string[] = [];
-    let engineUp = true;
-    try {
-      await pingDocker();
-    } catch {
-      engineUp = false;
-    }
-    if (engineUp) {
+    if (await engineAnswers()) {
       const refs = new Set<string>([...(image?.tags ?? []), `${SERVICE}:latest`]);
       // The engine's full id for the image this run built (image.json may hold a short form).
       let imageId = image ? ((await inspectImage(image.id).catch(() => undefined))?.Id ?? image.id) : undefined;
@@ -101,13 +96,7 @@ describe('@org/go: a new user goes from an empty workspace to a healthy containe
       }
     }
     if (root && !process.env.GO_E2E_KEEP) rmSync(root, { recursive: true, force: true });
-    const total = timings.reduce((sum, [, ms]) => sum + ms, 0);
-    console.log(
-      `[go-e2e] timings (s):\n${timings
-        .map(([k, v]) => `  ${(v / 1000).toFixed(1).padStart(7)}  ${k}`)
-        .join('\n')}\n  ${(total / 1000).toFixed(1).padStart(7)}  all steps` +
-        (process.env.GO_E2E_TIMINGS ? `\n  setup: ${process.env.GO_E2E_TIMINGS}` : ''),
-    );
+    console.log(`[go-e2e] timings (s):\n${formatTimings()}` + (process.env.GO_E2E_TIMINGS ? `\n  setup: ${process.env.GO_E2E_TIMINGS}` : ''));
     if (errors.length) console.warn(`[go-e2e] cleanup problems:\n${errors.join('\n')}`);
   });
 

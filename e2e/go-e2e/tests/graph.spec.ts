@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { containersFromImage, docker, inspectImage, pingDocker, removeContainer } from '../src/docker';
+import { containersFromImage, docker, engineAnswers, inspectImage, pingDocker, removeContainer } from '../src/docker';
 import { appendLine, bumpRev, CACHE_DIRECTORY, pluginDist, writeGraphWorkspace } from '../src/graph-workspace';
 import { git, nxLocal, runLocal, type LocalRunResult } from '../src/local-run';
 import { clearRunRecord, createdImageIds, readTaskOutcomes, taskOutput, type TaskOutcomes } from '../src/nx-tasks';
@@ -65,7 +65,7 @@ interface Row {
 }
 
 const rows: Row[] = [];
-const { timings, setupStep, step } = stepRunner();
+const { formatTimings, setupStep, step } = stepRunner();
 
 const sorted = (values: Iterable<string>) => [...values].sort();
 
@@ -159,13 +159,7 @@ describe('@org/go: the Go import graph drives nx affected and the Nx cache', () 
 
   afterAll(async () => {
     const problems: string[] = [];
-    let engineUp = true;
-    try {
-      await pingDocker();
-    } catch {
-      engineUp = false;
-    }
-    if (engineUp) {
+    if (await engineAnswers()) {
       const ours = new Set<string>(recordedIds);
       for (const image of await docker().listImages({ filters: { reference: [`${NAMESPACE}/*`] } })) ours.add(image.Id);
       // docker-build starts no container; remove any that was started from these images all the same.
@@ -200,15 +194,13 @@ describe('@org/go: the Go import graph drives nx affected and the Nx cache', () 
     }
     if (root && !process.env.GO_E2E_KEEP) rmSync(root, { recursive: true, force: true });
 
-    const total = timings.reduce((sum, [, ms]) => sum + ms, 0);
     const list = (values: string[]) => (values.length ? values.join(' ') : '-');
     console.log(
       [
         '[go-graph-e2e] docker-build per step (affected projects | executed | replayed from cache | failed):',
         ...rows.map((row) => `  ${row.step.padEnd(16)} | ${list(row.affected)} | ${list(row.executed)} | ${list(row.cached)} | ${list(row.failed)}`),
         '[go-graph-e2e] timings (s):',
-        ...timings.map(([name, ms]) => `  ${(ms / 1000).toFixed(1).padStart(7)}  ${name}`),
-        `  ${(total / 1000).toFixed(1).padStart(7)}  all steps`,
+        formatTimings(),
       ].join('\n'),
     );
     if (problems.length) console.warn(`[go-graph-e2e] cleanup problems:\n${problems.join('\n')}`);
