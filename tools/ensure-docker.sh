@@ -53,14 +53,9 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-say() { printf 'ensure-docker: %s\n' "$*"; }
-die() {
-  printf 'ensure-docker: ERROR: %s\n' "$1" >&2
-  shift
-  local line
-  for line in "$@"; do printf '  %s\n' "$line" >&2; done
-  exit 1
-}
+LOG_PREFIX=ensure-docker
+# shellcheck source-path=SCRIPTDIR source=lib/log.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/log.sh"
 
 # dockerd, containerd, runc and docker-proxy live in sbin/bin directories that
 # are not always on PATH for non-login shells.

@@ -78,14 +78,9 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-say() { printf 'seed-base-images: %s\n' "$*"; }
-die() {
-  printf 'seed-base-images: ERROR: %s\n' "$1" >&2
-  shift
-  local line
-  for line in "$@"; do printf '  %s\n' "$line" >&2; done
-  exit 1
-}
+LOG_PREFIX=seed-base-images
+# shellcheck source-path=SCRIPTDIR source=lib/log.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/log.sh"
 
 export PATH="$PATH:/usr/local/go/bin:/usr/local/sbin:/usr/sbin:/sbin"
 # The classic builder is what every engine (20.10 included) offers without

@@ -70,14 +70,9 @@ case "${1:-}" in
   *) echo "start-docker-registry: unknown argument: $1" >&2; exit 2 ;;
 esac
 
-say() { printf 'start-docker-registry: %s\n' "$*"; }
-die() {
-  printf 'start-docker-registry: ERROR: %s\n' "$1" >&2
-  shift
-  local line
-  for line in "$@"; do printf '  %s\n' "$line" >&2; done
-  exit 1
-}
+LOG_PREFIX=start-docker-registry
+# shellcheck source-path=SCRIPTDIR source=lib/log.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/log.sh"
 
 case "$PORT" in
   '' | *[!0-9]*) die "REGISTRY_PORT must be a port number (got '$PORT')." ;;
