@@ -80,8 +80,6 @@ interface Package {
   isMain: boolean;
   /** Import path → first file importing it, per kind. */
   imports: Record<DependencyKind, Map<string, string>>;
-  /** Package folders it imports in the target's build (filled in a second pass). */
-  deps: string[];
   /** Resolved imports with the first file importing each, per kind. */
   resolved: Record<DependencyKind, Array<[dir: string, file: string]>>;
 }
@@ -164,7 +162,6 @@ export function computeGoWorkspaceGraph(input: GraphInput, target: BuildTarget):
         module,
         isMain: false,
         imports: { normal: new Map(), test: new Map(), platform: new Map() },
-        deps: [],
         resolved: { normal: [], test: [], platform: [] },
       };
       packages.set(dir, pkg);
@@ -218,7 +215,6 @@ export function computeGoWorkspaceGraph(input: GraphInput, target: BuildTarget):
       for (const [importPath, file] of pkg.imports[kind]) {
         const dir = resolve(pkg.module, importPath);
         if (dir !== undefined && dir !== pkg.dir && packages.has(dir)) {
-          if (kind === 'normal') pkg.deps.push(dir);
           pkg.resolved[kind].push([dir, file]);
         }
       }
@@ -274,7 +270,7 @@ export function computeGoWorkspaceGraph(input: GraphInput, target: BuildTarget):
   // Closures over package folders, on integer ids (sorted folder order) for speed on large trees.
   const dirs = [...packages.keys()].sort();
   const idOf = new Map(dirs.map((dir, id) => [dir, id]));
-  const normalDeps = dirs.map((dir) => (packages.get(dir) as Package).deps.map((dep) => idOf.get(dep) as number));
+  const normalDeps = dirs.map((dir) => (packages.get(dir) as Package).resolved.normal.map(([dep]) => idOf.get(dep) as number));
   const moduleRoots = [...new Set(dirs.map((dir) => (packages.get(dir) as Package).module.root))];
   const moduleIdOf = new Map(moduleRoots.map((root, id) => [root, id]));
   const moduleOf = Int32Array.from(dirs, (dir) => moduleIdOf.get((packages.get(dir) as Package).module.root) as number);

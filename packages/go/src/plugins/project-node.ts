@@ -3,8 +3,23 @@ import type { GoProject } from '../graph/workspace-graph';
 import type { ResolvedGoPluginOptions } from '../utils/plugin-options';
 import { createTargetGroups, createTargets, goNamedInputs } from './targets';
 
-/** The Nx project configuration of one Go project. */
-export function projectNode(project: GoProject, options: ResolvedGoPluginOptions): ProjectConfiguration {
+/** A workspace module a service's image is built from, besides its own. */
+export interface ImageModule {
+  root: string;
+  modulePath: string;
+  inGoWork: boolean;
+}
+
+/** What `metadata.go` of a Go project holds; docker-build reads `moduleRoot` and `imageModules`. */
+export interface GoProjectMetadata {
+  module: string;
+  moduleRoot: string;
+  imports: GoProject['imports'];
+  imageModules: ImageModule[];
+}
+
+/** The Nx project configuration of one Go project; `modules` are all module projects, to describe image modules. */
+export function projectNode(project: GoProject, options: ResolvedGoPluginOptions, modules: Map<string, GoProject>): ProjectConfiguration {
   const targets = createTargets(project, options);
   return {
     name: project.name,
@@ -16,7 +31,14 @@ export function projectNode(project: GoProject, options: ResolvedGoPluginOptions
     metadata: {
       technologies: ['go'],
       targetGroups: createTargetGroups(targets, options),
-      go: { module: project.modulePath, imports: project.imports },
+      go: {
+        module: project.modulePath,
+        moduleRoot: project.moduleRoot,
+        imports: project.imports,
+        imageModules: Object.keys(project.closures.image.modules)
+          .filter((root) => root !== project.moduleRoot)
+          .map((root) => ({ root, modulePath: modules.get(root)?.modulePath ?? root, inGoWork: modules.get(root)?.inGoWork ?? true })),
+      } satisfies GoProjectMetadata,
     } as Record<string, unknown>,
   };
 }

@@ -14,7 +14,7 @@ export interface PluginResults {
   errors: string[];
 }
 
-const RESULTS_VERSION = '1';
+const RESULTS_VERSION = '2';
 let memo: { key: string; results: PluginResults } | undefined;
 
 /**
@@ -37,8 +37,9 @@ export async function loadPluginResults(
   }
   const graph = await loadGoWorkspaceGraph(workspaceRoot, options);
   const nodesByModule: PluginResults['nodesByModule'] = {};
+  const modules = new Map(graph.projects.filter((project) => project.root === project.moduleRoot).map((project) => [project.root, project]));
   for (const project of graph.projects) {
-    (nodesByModule[project.moduleRoot] ??= {})[project.root] = projectNode(project, options);
+    (nodesByModule[project.moduleRoot] ??= {})[project.root] = projectNode(project, options, modules);
   }
   const results: PluginResults = { nodesByModule, dependencies: graph.dependencies, errors: graph.errors };
   memo = { key, results };

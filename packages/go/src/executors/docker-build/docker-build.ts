@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { createBuildContext, DockerClient, type ContextExtras, type ProgressEvent } from '../../docker';
 import { parseGoMod } from '../../graph/go-mod';
-import { loadGoWorkspaceGraph } from '../../graph/load';
+import type { GoProjectMetadata } from '../../plugins/project-node';
+import { loadPluginResults } from '../../plugins/results';
 import { FALLBACK_GO_VERSION, LABEL_INPUTS_HASH } from '../../utils/constants';
 import { projectLocation, type ProjectLocation } from '../../utils/executor-context';
 import { findPluginEntry, resolvePluginOptions } from '../../utils/plugin-options';
@@ -33,17 +34,16 @@ function readWorkspaceFile(workspaceRoot: string) {
  * the context must carry them; the Go graph says which.
  */
 async function localModuleExtras(location: ProjectLocation, contextDir: string, context: ExecutorContext): Promise<ContextExtras | undefined> {
-  const graph = await loadGoWorkspaceGraph(location.workspaceRoot, resolvePluginOptions(findPluginEntry(context.nxJsonConfiguration)?.options));
-  const project = graph.projects.find((candidate) => candidate.root === location.projectRoot);
-  if (!project || resolve(location.workspaceRoot, project.moduleRoot) !== resolve(contextDir)) return undefined;
-  const moduleProjects = new Map(graph.projects.filter((p) => p.root === p.moduleRoot).map((p) => [p.root, p]));
-  const localModules = Object.keys(project.closures.image.modules)
-    .filter((module) => module !== project.moduleRoot)
-    .map((root) => ({ root, modulePath: moduleProjects.get(root)?.modulePath ?? root, inGoWork: moduleProjects.get(root)?.inGoWork ?? true }));
-  if (localModules.length === 0) return undefined;
+  // The plugin's inferred results (cached on disk by the graph's inputs) say which modules the image needs.
+  const results = await loadPluginResults(location.workspaceRoot, resolvePluginOptions(findPluginEntry(context.nxJsonConfiguration)?.options));
+  const node = Object.values(results.nodesByModule)
+    .flatMap((nodes) => Object.values(nodes))
+    .find((candidate) => candidate.root === location.projectRoot);
+  const go = (node?.metadata as { go?: GoProjectMetadata } | undefined)?.go;
+  if (!go || resolve(location.workspaceRoot, go.moduleRoot) !== resolve(contextDir) || go.imageModules.length === 0) return undefined;
   const read = readWorkspaceFile(location.workspaceRoot);
-  const goVersion = parseGoMod(read(`${project.moduleRoot}/go.mod`) ?? '').goVersion ?? FALLBACK_GO_VERSION;
-  return workspaceContextExtras({ workspaceRoot: location.workspaceRoot, localModules, read, moduleRoot: project.moduleRoot, goVersion });
+  const goVersion = parseGoMod(read(`${go.moduleRoot}/go.mod`) ?? '').goVersion ?? FALLBACK_GO_VERSION;
+  return workspaceContextExtras({ workspaceRoot: location.workspaceRoot, localModules: go.imageModules, read, moduleRoot: go.moduleRoot, goVersion });
 }
 
 /** The Nx hash of this docker-build task (`project:target[:configuration]`); undefined outside Nx's task runner. */
