@@ -8,7 +8,12 @@
 #      images already present are left alone, so on a normal desk it changes nothing);
 #   4. Debian's docker-registry and htpasswd (apache2-utils), which the docker-push specs run as
 #      their own throwaway registries on loopback ports (installed only when missing; root on
-#      Debian/Ubuntu; elsewhere the specs say what to install).
+#      Debian/Ubuntu; elsewhere the specs say what to install);
+#   5. for the docker-scan specs: a golang:1.27 builder image seeded from the Go 1.27.3 toolchain
+#      (the Go module proxy serves it; the offline vulnerability database knows no advisory for it,
+#      while Go 1.26.8 has several), the scanners built from the Go module proxy
+#      (tools/scanners/install.sh, cached between runs), and the offline Go vulnerability database
+#      built from the golang.org/x/vulndb module (tools/vulndb/build.mjs, cached).
 #
 # Safe to re-run. Exit code non-zero with a message naming the failed step.
 set -euo pipefail
@@ -42,7 +47,18 @@ bash tools/ensure-docker.sh
 if [ "${ORG_GO_SKIP_SEED:-}" != "1" ]; then
   step "Base images (offline seeding; present images are kept)"
   bash tools/seed-base-images.sh
+  step "Patched Go builder image golang:1.27 (Go 1.27.3 from the Go module proxy)"
+  if docker image inspect golang:1.27-bookworm >/dev/null 2>&1; then
+    echo "golang:1.27-bookworm is present"
+  else
+    GOTOOLCHAIN=go1.27.3 go version || die "could not fetch the Go 1.27.3 toolchain through the Go module proxy (GOTOOLCHAIN=go1.27.3 go version)."
+    ORG_GO_GOROOT=$(GOTOOLCHAIN=go1.27.3 go env GOROOT) bash tools/seed-base-images.sh --go-version 1.27
+  fi
 fi
+
+step "Vulnerability scanners (built from the Go module proxy, cached) and the offline Go vulnerability database"
+bash tools/scanners/install.sh ${ORG_GO_SCANNERS:-govulncheck}
+node tools/vulndb/build.mjs
 
 step "Local image registries for the docker-push specs"
 missing=()

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -22,6 +22,7 @@ const TYPESCRIPT_PIN = '5.9.3';
 const CREATE_NX_WORKSPACE = 'create-nx-workspace@23.2.1';
 const WORKSPACE = 'proj';
 const SERVICE = 'orders';
+const REPO_ROOT = join(__dirname, '..', '..', '..');
 
 interface ImageRecord {
   id: string;
@@ -183,7 +184,7 @@ describe('@org/go: a new user goes from an empty workspace to a healthy containe
     expect(project.name).toBe(SERVICE);
     expect(project.root).toBe(`apps/${SERVICE}`);
     expect(Object.keys(project.targets)).toEqual(
-      expect.arrayContaining(['build', 'test', 'lint', 'docker-build', 'docker-run']),
+      expect.arrayContaining(['build', 'test', 'lint', 'docker-build', 'docker-scan', 'docker-run']),
     );
     expect(project.targets['docker-build'].executor).toBe('@org/go:docker-build');
     expect(project.targets['docker-run'].executor).toBe('@org/go:docker-run');
@@ -220,6 +221,48 @@ describe('@org/go: a new user goes from an empty workspace to a healthy containe
       `[go-e2e] image ${SERVICE}:latest ${bare(inspected!.Id).slice(0, 12)}: ` +
         `${(inspected!.Size / 1e6).toFixed(1)} MB (engine), image.json size ${image.size} bytes, tags ${image.tags.join(', ')}`,
     );
+  });
+
+  step(`nx run ${SERVICE}:docker-scan gates on real advisories, replays from cache, re-runs when the ignore file changes`, async () => {
+    // The offline Go vulnerability database (from the golang.org/x/vulndb module) and govulncheck, as tools/setup.sh prepares them.
+    const vulndb = execFileSync(process.execPath, [join(REPO_ROOT, 'tools/vulndb/build.mjs'), '--print-dir'], { encoding: 'utf8' }).trim();
+    const env = { ORG_GO_VULNDB: vulndb };
+    const scan = () => nx(ws, ['run', `${SERVICE}:docker-scan`, '--scanner=govulncheck', '--offline'], { env, allowFailure: true, timeoutMs: 5 * 60 * 1000 });
+    const recordFile = join(ws, 'dist', 'apps', SERVICE, 'docker', 'scan.json');
+    // Nx marks a replayed task on its own line: `> nx run orders:docker-scan … [local cache]`.
+    const replayed = new RegExp(`> nx run ${SERVICE}:docker-scan[^\\n]*\\[(local cache|existing outputs match the cache, left as is)\\]`);
+    const scanned = /scanning binary \/\S+ of image sha256:/;
+
+    // Built with the Go 1.26 builder, the binary links standard-library code with published advisories: the gate trips.
+    const first = await scan();
+    expect(first.code).not.toBe(0);
+    expect(first.output).toMatch(/FAIL: \d+ advisor(y|ies) at or above CRITICAL \(GO-\d{4}-\d+/);
+    const failing = readJson<{ failing: string[]; verdict: string }>(recordFile);
+    expect(failing.verdict).toBe('fail');
+    expect(failing.failing.length).toBeGreaterThan(0);
+
+    // The team accepts them until the Go upgrade lands: the scan passes and is cached.
+    const ignoreFile = join(ws, 'apps', SERVICE, '.vulnignore');
+    writeFileSync(ignoreFile, failing.failing.map((id) => `${id} exp:2999-12-31 # until the Go 1.26.9 builder lands`).join('\n') + '\n');
+    const second = await scan();
+    expect(second.code).toBe(0);
+    expect(second.output).toMatch(/PASS: no finding at or above CRITICAL/);
+    expect(second.output).toMatch(scanned);
+    expect(second.output).not.toMatch(replayed);
+
+    // Same image, same database, same scanner, same ignore file: replayed, nothing scanned.
+    const third = await scan();
+    expect(third.code).toBe(0);
+    expect(third.output).toMatch(replayed);
+    expect(readJson<{ verdict: string }>(recordFile).verdict).toBe('pass');
+
+    // A changed ignore file is a new question: scanned again.
+    writeFileSync(ignoreFile, `# reviewed ${new Date().toISOString().slice(0, 10)}\n${readFileSync(ignoreFile, 'utf8')}`);
+    const fourth = await scan();
+    expect(fourth.code).toBe(0);
+    expect(fourth.output).not.toMatch(replayed);
+    expect(fourth.output).toMatch(scanned);
+    expect(fourth.output).toMatch(/PASS/);
   });
 
   step(`nx run ${SERVICE}:docker-run --detach serves healthy probes, then the container is removed`, async () => {

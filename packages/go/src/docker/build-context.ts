@@ -8,7 +8,36 @@ export interface BuildContext {
   /** The tar stream to send to the engine. */
   stream: NodeJS.ReadableStream;
   /** Resolves when the whole tar was produced, with what it held. */
-  done: Promise<{ bytes: number; files: number }>;
+  done: Promise<ContextTotals>;
+}
+
+export interface ContextTotals {
+  bytes: number;
+  files: number;
+  /**
+   * Tar bytes per top-level entry of the context (`internal`, `go.mod`; `_local/libs/money` for an
+   * added module), to say what makes a context big.
+   */
+  byEntry: Record<string, number>;
+}
+
+/** The top-level entry a context path counts towards: its first folder, or for added folders `<prefix>/<first folder>`. */
+function topLevelEntry(prefix: string, name: string): string {
+  const first = name.split('/')[0];
+  return prefix ? `${prefix}/${first}` : first;
+}
+
+/** Bytes one entry takes in a tar: its 512-byte header and its content padded to 512. */
+function tarBytes(size: number): number {
+  return 512 + Math.ceil(size / 512) * 512;
+}
+
+/** The biggest entries of a context, biggest first. */
+export function biggestEntries(byEntry: Record<string, number>, count = 5): Array<{ entry: string; bytes: number }> {
+  return Object.entries(byEntry)
+    .map(([entry, bytes]) => ({ entry, bytes }))
+    .sort((a, b) => b.bytes - a.bytes || (a.entry < b.entry ? -1 : 1))
+    .slice(0, count);
 }
 
 /**
@@ -63,12 +92,17 @@ export function createBuildContext(contextDir: string, dockerfileInContext: stri
   const filter = createContextFilter(ignoreText, [dockerfileInContext, '.dockerignore']);
   const generated = new Set((extras?.files ?? []).map((file) => file.name));
   let files = 0;
+  const byEntry: Record<string, number> = {};
+  const count = (prefix: string, name: string, size: number) => {
+    const entry = topLevelEntry(prefix, name);
+    byEntry[entry] = (byEntry[entry] ?? 0) + tarBytes(size);
+  };
   const folders = [{ dir: contextDir, prefix: '' }, ...(extras?.folders ?? [])];
   const counted = new PassThrough();
   let bytes = 0;
-  const done = new Promise<{ bytes: number; files: number }>((resolve, reject) => {
+  const done = new Promise<ContextTotals>((resolve, reject) => {
     counted.on('error', reject);
-    counted.on('end', () => resolve({ bytes, files }));
+    counted.on('end', () => resolve({ bytes, files, byEntry }));
   });
 
   const packFolder = (index: number, into: ReturnType<typeof pack> | undefined): void => {
@@ -86,6 +120,7 @@ export function createBuildContext(contextDir: string, dockerfileInContext: stri
       },
       map: (header) => {
         if (header.type === 'file') files += 1;
+        if (header.name !== '.' && header.name !== '') count(folder.prefix, header.name, header.type === 'file' ? (header.size ?? 0) : 0);
         header.name = nameOf(header.name);
         header.uid = 0;
         header.gid = 0;
@@ -95,14 +130,15 @@ export function createBuildContext(contextDir: string, dockerfileInContext: stri
         if (index + 1 < folders.length) return packFolder(index + 1, packed);
         for (const file of extras?.files ?? []) {
           files += 1;
+          count('', file.name, Buffer.byteLength(file.content));
           packed.entry({ name: file.name, mode: 0o644, mtime: new Date(0) }, file.content);
         }
         packed.finalize();
       },
     });
     if (!into) {
-      tar.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
+      tar.on('data', (chunk: unknown) => {
+        bytes += (chunk as Buffer).length;
       });
       tar.on('error', (err: Error) => counted.destroy(err));
       tar.pipe(counted);

@@ -1,6 +1,9 @@
 import Dockerode from 'dockerode';
 import type { ContainerCreateOptions, ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
+import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import * as tarStream from 'tar-stream';
 import { describeEndpoint } from './endpoint';
 import { classifyDockerError, DockerError } from './errors';
 import { followProgress, type ProgressEvent } from './progress';
@@ -102,6 +105,45 @@ export class DockerClient {
       throw new DockerError('The Docker engine finished the build without reporting an image id.', 'build');
     }
     return { imageId };
+  }
+
+  /**
+   * Loads an image archive in the `docker save` layout (`POST /images/load`). Resolves with the image
+   * ids the engine reports (`Loaded image ID: sha256:…`); rejects on an error in its stream.
+   */
+  async loadImage(archive: NodeJS.ReadableStream, onEvent: (event: ProgressEvent) => void = () => undefined): Promise<{ imageIds: string[] }> {
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.docker.loadImage(archive, { quiet: true });
+    } catch (err) {
+      throw classifyDockerError(err, this.endpoint, 'Loading the image archive');
+    }
+    const imageIds: string[] = [];
+    await followProgress(stream, (event) => {
+      const loaded = event.stream?.match(/Loaded image ID: (sha256:[0-9a-f]{64})/);
+      if (loaded) imageIds.push(loaded[1]);
+      onEvent(event);
+    });
+    return { imageIds };
+  }
+
+  /** The image's `docker save` archive (`GET /images/{ref}/get`): its config and uncompressed layers. */
+  async exportImage(ref: string): Promise<NodeJS.ReadableStream> {
+    try {
+      return await this.docker.getImage(ref).get();
+    } catch (err) {
+      throw classifyDockerError(err, this.endpoint, `Exporting image ${ref}`);
+    }
+  }
+
+  /** The engine's own platform (what it builds for when no platform is asked), e.g. linux/amd64. */
+  async enginePlatform(): Promise<string> {
+    try {
+      const version = await this.docker.version();
+      return `${version.Os}/${version.Arch}`;
+    } catch (err) {
+      throw classifyDockerError(err, this.endpoint, 'Reading the engine version');
+    }
   }
 
   /** Image details, or undefined when the engine has no such image. */
@@ -276,6 +318,63 @@ export class DockerClient {
       throw classified;
     }
   }
+
+  /** `docker save` of one image into `file` (a Docker image archive), written through a temporary name. */
+  async saveImage(ref: string, file: string): Promise<void> {
+    const partial = `${file}.partial-${process.pid}`;
+    try {
+      await pipeline(await this.exportImage(ref), createWriteStream(partial));
+      renameSync(partial, file);
+    } catch (err) {
+      rmSync(partial, { force: true });
+      if (err instanceof DockerError) throw err;
+      throw classifyDockerError(err, this.endpoint, `Saving image ${ref}`);
+    }
+  }
+
+  /**
+   * Copies one regular file out of an image without running it: creates a container that is never started,
+   * reads the file through the archive API, removes the container. Rejects when the path is not a file.
+   */
+  async copyFileFromImage(ref: string, path: string, destination: string): Promise<void> {
+    let id: string | undefined;
+    try {
+      const container = await this.docker.createContainer({ Image: ref, Entrypoint: ['/nonexistent'], Cmd: [], NetworkDisabled: true, Labels: { 'org.go.scratch': 'true' } });
+      id = container.id;
+      const archive = (await container.getArchive({ path })) as NodeJS.ReadableStream;
+      await extractSingleFile(archive, destination);
+    } catch (err) {
+      if (err instanceof DockerError) throw err;
+      if ((err as { statusCode?: number }).statusCode === undefined) throw err;
+      throw classifyDockerError(err, this.endpoint, `Copying ${path} out of ${ref}`);
+    } finally {
+      if (id) await this.docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined);
+    }
+  }
+}
+
+/** Writes the first regular file of a tar stream to `destination` (executable); anything else is an error. */
+function extractSingleFile(archive: NodeJS.ReadableStream, destination: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const extract = tarStream.extract();
+    let written = false;
+    extract.on('entry', (header, stream, next) => {
+      if (written || header.type !== 'file') {
+        stream.on('end', next);
+        stream.resume();
+        return;
+      }
+      written = true;
+      const out = createWriteStream(destination, { mode: 0o755 });
+      stream.pipe(out);
+      out.on('finish', next);
+      out.on('error', reject);
+    });
+    extract.on('finish', () => (written ? resolve() : reject(new Error(`the image holds no regular file there (a link or a folder?)`))));
+    extract.on('error', reject);
+    archive.on('error', reject);
+    archive.pipe(extract);
+  });
 }
 
 /** Splits `registry:5000/team/orders:1.2.3` into repo and tag (tag defaults to latest). */

@@ -34,10 +34,10 @@ describe('inference on a real folder of Go modules', () => {
     expect(Object.keys(projects).sort()).toEqual(['api', 'billing', 'money', 'mono', 'orders', 'testkit', 'util', 'winapi', 'worker']);
     const orders = projects['orders'];
     expect(orders.projectType).toBe('application');
-    expect(Object.keys(orders.targets ?? {})).toEqual(['build', 'test', 'lint', 'tidy', 'docker-build', 'docker-run', 'docker-tag', 'docker-push']);
+    expect(Object.keys(orders.targets ?? {})).toEqual(['build', 'test', 'lint', 'tidy', 'docker-build', 'docker-run', 'docker-scan', 'docker-tag', 'docker-push']);
     expect(orders.metadata).toMatchObject({
       technologies: ['go'],
-      targetGroups: { Go: ['build', 'test', 'lint', 'tidy'], Docker: ['docker-build', 'docker-run', 'docker-tag', 'docker-push'] },
+      targetGroups: { Go: ['build', 'test', 'lint', 'tidy'], Docker: ['docker-build', 'docker-scan', 'docker-run', 'docker-tag', 'docker-push'] },
       go: { module: 'example.com/shop/apps/orders', imports: { normal: ['money'], test: ['testkit'], platform: ['winapi'] } },
     });
     expect(orders.namedInputs?.['goImage']).toEqual([
@@ -57,7 +57,20 @@ describe('inference on a real folder of Go modules', () => {
       executor: '@org/go:docker-build',
       cache: true,
       inputs: ['goImage', '{projectRoot}/Dockerfile', '{projectRoot}/.dockerignore', { env: 'SOURCE_DATE_EPOCH' }],
-      outputs: ['{workspaceRoot}/dist/{projectRoot}/docker'],
+      outputs: ['{workspaceRoot}/dist/{projectRoot}/docker/image.json'],
+    });
+    // The scan's cache key: the recorded image (not the sources again), the ignore file, the database, the scanners' versions.
+    expect(orders.targets?.['docker-scan']).toMatchObject({
+      executor: '@org/go:docker-scan',
+      cache: true,
+      dependsOn: ['docker-build'],
+      inputs: [
+        { dependentTasksOutputFiles: '**/docker/image.json', transitive: false },
+        '{projectRoot}/.vulnignore',
+        { env: 'ORG_GO_VULNDB' },
+        { runtime: expect.stringContaining('scan-key.js') },
+      ],
+      outputs: ['{workspaceRoot}/dist/{projectRoot}/docker/scan.*'],
     });
     expect(orders.targets?.['build']).toMatchObject({
       command: 'go build -trimpath -o ../../dist/apps/orders/bin/ ./...',
@@ -80,7 +93,7 @@ describe('inference on a real folder of Go modules', () => {
       executor: '@org/go:docker-push',
       options: {},
       cache: false,
-      dependsOn: ['docker-tag'],
+      dependsOn: ['docker-tag', 'docker-scan'],
       metadata: {
         technologies: ['go', 'docker'],
         description: 'Push every tag through the Docker Engine API, immutable tags before moving ones, and record the pushed digest in image.json',
@@ -100,16 +113,24 @@ describe('inference on a real folder of Go modules', () => {
     expect(projects['worker'].targets?.['docker-build']).toBeUndefined(); // no Dockerfile
     expect(projects['worker'].targets?.['docker-tag']).toBeUndefined();
     expect(projects['worker'].targets?.['docker-push']).toBeUndefined();
-    expect(api.metadata?.targetGroups?.['Docker']).toEqual(['docker-build', 'docker-run', 'docker-tag', 'docker-push']);
+    expect(projects['worker'].targets?.['docker-scan']).toBeUndefined();
+    expect(api.metadata?.targetGroups?.['Docker']).toEqual(['docker-build', 'docker-scan', 'docker-run', 'docker-tag', 'docker-push']);
   });
 
   it('renames targets from plugin options', async () => {
-    const projects = await nodes({ buildTargetName: 'go-build', dockerBuildTargetName: 'image', dockerTagTargetName: 'image-tag', dockerPushTargetName: 'publish' });
-    expect(Object.keys(projects['orders'].targets ?? {})).toEqual(['go-build', 'test', 'lint', 'tidy', 'image', 'docker-run', 'image-tag', 'publish']);
+    const projects = await nodes({ buildTargetName: 'go-build', dockerBuildTargetName: 'image', dockerScanTargetName: 'scan', dockerTagTargetName: 'image-tag', dockerPushTargetName: 'publish' });
+    expect(Object.keys(projects['orders'].targets ?? {})).toEqual(['go-build', 'test', 'lint', 'tidy', 'image', 'docker-run', 'scan', 'image-tag', 'publish']);
+    expect(projects['orders'].targets?.['scan']?.dependsOn).toEqual(['image']);
     expect(projects['orders'].targets?.['docker-run']?.dependsOn).toEqual(['image']);
     expect(projects['orders'].targets?.['image-tag']?.dependsOn).toEqual(['image']);
-    expect(projects['orders'].targets?.['publish']?.dependsOn).toEqual(['image-tag']);
-    expect(projects['orders'].metadata?.targetGroups?.['Docker']).toEqual(['image', 'docker-run', 'image-tag', 'publish']);
+    expect(projects['orders'].targets?.['publish']?.dependsOn).toEqual(['image-tag', 'scan']);
+    expect(projects['orders'].metadata?.targetGroups?.['Docker']).toEqual(['image', 'scan', 'docker-run', 'image-tag', 'publish']);
+  });
+
+  it('lets docker-push go without the scan when scanBeforePush is off', async () => {
+    const projects = await nodes({ scanBeforePush: false });
+    expect(projects['orders'].targets?.['docker-push']?.dependsOn).toEqual(['docker-tag']);
+    expect(projects['orders'].targets?.['docker-scan']).toBeDefined();
   });
 
   it('sees a new Dockerfile and a project.json name', async () => {

@@ -3,6 +3,7 @@ import type { TargetConfiguration } from '@nx/devkit';
 type InputDefinition = Exclude<NonNullable<TargetConfiguration['inputs']>[number], string>;
 import { posix } from 'node:path';
 import { WHOLE_MODULE, type Closure, type GoProject } from '../graph/workspace-graph';
+import { SCAN_KEY_COMMAND } from '../executors/docker-scan/scan-key';
 import { PLUGIN_NAME } from '../utils/constants';
 import type { ResolvedGoPluginOptions } from '../utils/plugin-options';
 
@@ -109,13 +110,17 @@ export function createTargets(project: GoProject, options: ResolvedGoPluginOptio
   }
   if (isService && project.hasDockerfile) {
     const context = posix.relative(project.root, project.moduleRoot) || '.';
+    const prebuilt = options.dockerBuildMode === 'prebuilt';
     targets[options.dockerBuildTargetName] = {
       executor: `${PLUGIN_NAME}:docker-build`,
-      options: context === '.' ? {} : { context },
+      options: { ...(context === '.' ? {} : { context }), ...(prebuilt ? { mode: 'prebuilt' } : {}) },
       cache: true,
       // The context's .dockerignore applies: the module root's, for a command of a single-module repository.
-      inputs: ['goImage', '{projectRoot}/Dockerfile', context === '.' ? '{projectRoot}/.dockerignore' : workspaceFile(project.moduleRoot, '.dockerignore'), { env: 'SOURCE_DATE_EPOCH' }],
-      outputs: ['{workspaceRoot}/dist/{projectRoot}/docker'],
+      // prebuilt sends no context but compiles on the host: the host's Go release counts instead.
+      inputs: prebuilt
+        ? ['goImage', '{projectRoot}/Dockerfile', goToolchain, { env: 'SOURCE_DATE_EPOCH' }]
+        : ['goImage', '{projectRoot}/Dockerfile', context === '.' ? '{projectRoot}/.dockerignore' : workspaceFile(project.moduleRoot, '.dockerignore'), { env: 'SOURCE_DATE_EPOCH' }],
+      outputs: ['{workspaceRoot}/dist/{projectRoot}/docker/image.json'],
       metadata: {
         technologies: DOCKER_TECHNOLOGIES,
         description: 'Build the container image through the Docker Engine API and record it in dist/{projectRoot}/docker/image.json',
@@ -129,6 +134,25 @@ export function createTargets(project: GoProject, options: ResolvedGoPluginOptio
       metadata: {
         technologies: DOCKER_TECHNOLOGIES,
         description: 'Run the image locally with its port published; wait for healthy, stream logs, remove the container on Ctrl-C',
+      },
+    };
+    // Cached by what the verdict depends on: the image docker-build recorded (image.json, not the
+    // sources again), the ignore file, the options, and the scanners' and databases' versions.
+    targets[options.dockerScanTargetName] = {
+      executor: `${PLUGIN_NAME}:docker-scan`,
+      options: {},
+      cache: true,
+      dependsOn: [options.dockerBuildTargetName],
+      inputs: [
+        { dependentTasksOutputFiles: '**/docker/image.json', transitive: false },
+        '{projectRoot}/.vulnignore',
+        { env: 'ORG_GO_VULNDB' },
+        { runtime: SCAN_KEY_COMMAND },
+      ],
+      outputs: ['{workspaceRoot}/dist/{projectRoot}/docker/scan.*'],
+      metadata: {
+        technologies: DOCKER_TECHNOLOGIES,
+        description: 'Scan the image for known vulnerabilities (govulncheck, Trivy or Grype); fail at the severity gate (default CRITICAL); reports in dist/{projectRoot}/docker/scan.*',
       },
     };
     // Not cached: the version comes from git tags and branches, which are no task inputs, and both
@@ -147,7 +171,8 @@ export function createTargets(project: GoProject, options: ResolvedGoPluginOptio
       executor: `${PLUGIN_NAME}:docker-push`,
       options: {},
       cache: false,
-      dependsOn: [options.dockerTagTargetName],
+      // A push never publishes an image the vulnerability gate has not passed (plugin option scanBeforePush).
+      dependsOn: options.scanBeforePush ? [options.dockerTagTargetName, options.dockerScanTargetName] : [options.dockerTagTargetName],
       metadata: {
         technologies: DOCKER_TECHNOLOGIES,
         description: 'Push every tag through the Docker Engine API, immutable tags before moving ones, and record the pushed digest in image.json',
@@ -163,7 +188,7 @@ export function createTargetGroups(targets: Record<string, TargetConfiguration>,
   const groups: Record<string, string[]> = {
     Go: present([options.buildTargetName, options.testTargetName, options.lintTargetName, options.tidyTargetName]),
   };
-  const docker = present([options.dockerBuildTargetName, options.dockerRunTargetName, options.dockerTagTargetName, options.dockerPushTargetName]);
+  const docker = present([options.dockerBuildTargetName, options.dockerScanTargetName, options.dockerRunTargetName, options.dockerTagTargetName, options.dockerPushTargetName]);
   if (docker.length > 0) groups['Docker'] = docker;
   return groups;
 }

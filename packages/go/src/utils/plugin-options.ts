@@ -9,8 +9,13 @@ export interface GoPluginOptions {
   tidyTargetName?: string;
   dockerBuildTargetName?: string;
   dockerRunTargetName?: string;
+  dockerScanTargetName?: string;
   dockerTagTargetName?: string;
   dockerPushTargetName?: string;
+  /** Default `mode` of the inferred docker-build targets: `multistage` (Dockerfile build in the engine) or `prebuilt` (host go build, assembled image). */
+  dockerBuildMode?: 'multistage' | 'prebuilt';
+  /** docker-push waits for docker-scan (the vulnerability gate) of the same project (default true). */
+  scanBeforePush?: boolean;
   /** Folder new services go in (default `apps`). */
   servicesDir?: string;
   /** Folder new libraries go in (default `libs`). */
@@ -35,8 +40,11 @@ export function resolvePluginOptions(options: GoPluginOptions | undefined): Reso
     tidyTargetName: options?.tidyTargetName ?? 'tidy',
     dockerBuildTargetName: options?.dockerBuildTargetName ?? 'docker-build',
     dockerRunTargetName: options?.dockerRunTargetName ?? 'docker-run',
+    dockerScanTargetName: options?.dockerScanTargetName ?? 'docker-scan',
     dockerTagTargetName: options?.dockerTagTargetName ?? 'docker-tag',
     dockerPushTargetName: options?.dockerPushTargetName ?? 'docker-push',
+    dockerBuildMode: options?.dockerBuildMode ?? 'multistage',
+    scanBeforePush: options?.scanBeforePush ?? true,
     servicesDir: options?.servicesDir ?? DEFAULT_SERVICES_DIR,
     librariesDir: options?.librariesDir ?? DEFAULT_LIBRARIES_DIR,
     goos: options?.goos,
