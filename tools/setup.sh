@@ -60,12 +60,13 @@ step "Vulnerability scanners (built from the Go module proxy, cached) and the of
 bash tools/scanners/install.sh ${ORG_GO_SCANNERS:-govulncheck}
 node tools/vulndb/build.mjs
 
-step "Local image registries for the docker-push specs"
+step "Local image registries for the docker-push specs, and wrk for the load benchmark"
 missing=()
 command -v docker-registry >/dev/null || missing+=(docker-registry)
 command -v htpasswd >/dev/null || missing+=(apache2-utils)
+command -v wrk >/dev/null || missing+=(wrk) # tools/bench/service-load.mjs
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "docker-registry and htpasswd are installed"
+  echo "docker-registry, htpasswd and wrk are installed"
 elif [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || die "apt-get update failed."
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed."
