@@ -72,6 +72,10 @@ describeWithScanner('govulncheck')('govulncheck adapter (real govulncheck, offli
     await expect(govulncheckAdapter.scan(executable, request({ binaryPath: notBinary }))).rejects.toThrow(/govulncheck failed \(exit 1\):[\s\S]*unrecognized binary format/);
   });
 
+  it('kills a scan that runs past the timeout and says so — never a verdict', async () => {
+    await expect(govulncheckAdapter.scan(executable, request({ binaryPath: vulnerable, timeoutMs: 1 }))).rejects.toThrow(/govulncheck did not finish within 0 s \(option "timeout"\)/);
+  });
+
   it('rejects when the database is missing', async () => {
     await expect(govulncheckAdapter.scan(executable, request({ binaryPath: vulnerable, database: join(work, 'no-db') }))).rejects.toThrow(/govulncheck failed[\s\S]*no-db/);
   });
