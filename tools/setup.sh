@@ -56,8 +56,16 @@ if [ "${ORG_GO_SKIP_SEED:-}" != "1" ]; then
   fi
 fi
 
-step "Vulnerability scanners (built from the Go module proxy, cached) and the offline Go vulnerability database"
-bash tools/scanners/install.sh ${ORG_GO_SCANNERS:-govulncheck}
+step "CI configuration linters (actionlint from the Go module proxy, shellcheck, the providers' JSON schemas; cached)"
+bash tools/ci-lint/install.sh
+
+step "Podman's Docker-compatible API (the Podman specs)"
+bash tools/ensure-podman.sh
+
+step "Vulnerability scanners and their offline databases (built from the Go module proxy, cached in ~/.cache/org-go)"
+# Cold: Trivy ~15 min, Grype ~6 min, the Grype database builder ~6-9 min on 2 cores; a reused machine pays seconds.
+bash tools/scanners/install.sh ${ORG_GO_SCANNERS:-all}
+bash tools/scanners/build-dbs.sh ${ORG_GO_SCANNERS:-all}
 node tools/vulndb/build.mjs
 
 step "Local image registries for the docker-push specs, and wrk for the load benchmark"

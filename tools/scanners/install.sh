@@ -51,6 +51,13 @@ fi
 version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
 
 go_version=$(go env GOVERSION)
+
+# One run at a time per cache (parallel test suites call this script): wait for the other to finish.
+mkdir -p "$cache_root"
+if command -v flock >/dev/null; then
+  exec 9>"$cache_root/.install.lock"
+  flock 9
+fi
 go_version=${go_version#go}
 
 # install_one NAME MODULE_PACKAGE VERSION MIN_GO [ENV=VALUE...] -- [go install flags...]
@@ -67,8 +74,14 @@ install_one() {
   if [ -x "$target" ] && [ "${ORG_GO_SCANNER_FORCE:-}" != "1" ]; then
     say "$name $version: cached at $target (skipping the build)"
   else
-    version_ge "$go_version" "$min_go" ||
-      die "$name $version needs Go $min_go or newer to build; this machine has Go $go_version."
+    if ! version_ge "$go_version" "$min_go"; then
+      # Go >= 1.21 fetches the newer toolchain the module asks for (through the module proxy), unless
+      # GOTOOLCHAIN=local forbids it.
+      [ "$(go env GOTOOLCHAIN)" != "local" ] ||
+        die "$name $version needs Go $min_go or newer to build; this machine has Go $go_version and GOTOOLCHAIN=local." \
+          "Install Go $min_go+ (https://go.dev/doc/install), or unset GOTOOLCHAIN so go fetches it."
+      say "$name $version needs Go $min_go; go $go_version will fetch that toolchain first"
+    fi
     say "$name $version: building $pkg@$version (go $go_version) ..."
     local start=$SECONDS tmp="$dir.tmp.$$"
     rm -rf "$tmp"

@@ -174,6 +174,15 @@ describe('@org/go: a new user goes from an empty workspace to a healthy containe
     expect(res.output).not.toMatch(/^FAIL/m);
   });
 
+  step(`nx run ${SERVICE}:lint and :test run through the inferred targets, then replay from cache`, async () => {
+    const first = await nx(ws, ['run-many', '-t', 'lint', 'test', `--projects=${SERVICE}`, '--outputStyle=static']);
+    expect(first.output).toMatch(new RegExp(`nx run ${SERVICE}:lint`));
+    expect(first.output).toMatch(new RegExp(`nx run ${SERVICE}:test`));
+    expect(first.output).toMatch(/^ok\s+\S+/m); // go test's own output
+    const second = await nx(ws, ['run-many', '-t', 'lint', 'test', `--projects=${SERVICE}`, '--outputStyle=static']);
+    expect(second.output).toMatch(/read the output from the cache instead of running the command for 2 out of 2 tasks/);
+  });
+
   step(`nx show project ${SERVICE} lists the inferred Go and Docker targets`, async () => {
     const res = await nx(ws, ['show', 'project', SERVICE, '--json']);
     const project = JSON.parse(res.stdout.slice(res.stdout.indexOf('{'))) as {

@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tarStream from 'tar-stream';
 import { describeEndpoint } from './endpoint';
+import { describeEngine, dockerodeOptions, resolveEngine, type EngineTarget } from './engine';
 import { classifyDockerError, DockerError } from './errors';
 import { followProgress, type ProgressEvent } from './progress';
 
@@ -39,8 +40,31 @@ export class DockerClient {
     this.endpoint = endpoint ?? describeEndpoint();
   }
 
-  static fromEnvironment(): DockerClient {
-    return new DockerClient(new Dockerode(), describeEndpoint());
+  /**
+   * The engine the docker CLI would use here (see resolveEngine), or the one `engine` names: an engine URL
+   * (`unix://`, `tcp://`, `ssh://`, `npipe://`) or a Docker CLI context name.
+   */
+  static fromEnvironment(engine?: string, env: NodeJS.ProcessEnv = process.env): DockerClient {
+    let target: EngineTarget;
+    try {
+      target = resolveEngine(engine, env);
+    } catch (err) {
+      // Executors build their client before their own error handling runs: the mistake surfaces on the
+      // first engine call (ping) as a DockerError, reported like any other.
+      const reason = new DockerError((err as Error).message, 'unreachable');
+      const refuse = new Proxy(
+        {},
+        {
+          get: () => () => {
+            throw reason;
+          },
+        },
+      ) as unknown as Dockerode;
+      return new DockerClient(refuse, engine ?? env.DOCKER_CONTEXT ?? 'the configured Docker context');
+    }
+    // DOCKER_HOST and the default socket: docker-modem's own reading of the environment (TLS, ssh, Docker Desktop's socket).
+    if (target.source === 'DOCKER_HOST' || target.source === 'default') return new DockerClient(new Dockerode(), describeEndpoint(env));
+    return new DockerClient(new Dockerode(dockerodeOptions(target)), describeEngine(target));
   }
 
   /** Fails within `timeoutMs` with a message naming the engine and how to start it. */
@@ -316,6 +340,35 @@ export class DockerClient {
       const classified = classifyDockerError(err, this.endpoint, `Reading logs of ${id.slice(0, 12)}`);
       if (classified.kind === 'not-found') return '';
       throw classified;
+    }
+  }
+
+  /** Podman answers the Docker API too; it names itself in the version's components. */
+  async isPodman(): Promise<boolean> {
+    try {
+      const version = (await this.docker.version()) as { Components?: { Name?: string }[] };
+      return (version.Components ?? []).some((component) => /podman/i.test(component.Name ?? ''));
+    } catch (err) {
+      throw classifyDockerError(err, this.endpoint, 'Reading the engine version');
+    }
+  }
+
+  /**
+   * Podman runs HEALTHCHECKs from systemd timers; where there is no systemd they never run and health
+   * stays "starting". Its own API runs one on demand (libpod `GET /containers/{id}/healthcheck`):
+   * returns the resulting status, or undefined when the engine cannot.
+   */
+  async runPodmanHealthcheck(id: string): Promise<string | undefined> {
+    try {
+      const result = (await new Promise<unknown>((resolve, reject) =>
+        this.docker.modem.dial(
+          { path: `/v4.0.0/libpod/containers/${encodeURIComponent(id)}/healthcheck`, method: 'GET', statusCodes: { 200: true, 404: 'no such container', 409: 'no healthcheck', 500: 'server error' }, options: {} },
+          (err: unknown, data: unknown) => (err ? reject(err) : resolve(data)),
+        ),
+      )) as { Status?: string };
+      return result?.Status;
+    } catch {
+      return undefined;
     }
   }
 

@@ -5,7 +5,6 @@
 import Dockerode from 'dockerode';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { demuxBuffer, DockerClient } from '../docker';
 import { libraryGenerator } from '../generators/library/library';
@@ -19,17 +18,7 @@ import type { ImageMetadata } from '../utils/image-metadata';
 import { dockerBuildExecutor } from './docker-build/docker-build';
 import { findFreePort } from './docker-run/lib/ports';
 import { dockerRunExecutor } from './docker-run/docker-run';
-
-function httpStatus(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { timeout: 3000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+import { httpStatus } from '../testing/http-load';
 
 describeDocker('a generated service on a real Docker engine', () => {
   const docker = new Dockerode();

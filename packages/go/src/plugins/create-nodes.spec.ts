@@ -68,6 +68,8 @@ describe('inference on a real folder of Go modules', () => {
         { dependentTasksOutputFiles: '**/docker/image.json', transitive: false },
         '{projectRoot}/.vulnignore',
         { env: 'ORG_GO_VULNDB' },
+        { env: 'TRIVY_CACHE_DIR' },
+        { env: 'GRYPE_DB_CACHE_DIR' },
         { runtime: expect.stringContaining('scan-key.js') },
       ],
       outputs: ['{workspaceRoot}/dist/{projectRoot}/docker/scan.*'],
@@ -78,6 +80,14 @@ describe('inference on a real folder of Go modules', () => {
       inputs: ['goBuild', { runtime: 'go env GOVERSION' }],
     });
     expect(orders.targets?.['docker-run']).toMatchObject({ executor: '@org/go:docker-run', cache: false, dependsOn: ['docker-build'] });
+    expect(orders.targets?.['test']?.inputs).toEqual(['goTests', '^goSources', { runtime: 'go env GOVERSION' }]);
+    expect(orders.targets?.['lint']?.inputs).toEqual(['goTests', '^goSources', { runtime: 'go env GOVERSION' }]);
+    // Nx refuses a named input that reaches into other projects ("^…"): those belong on the targets.
+    for (const project of Object.values(projects)) {
+      for (const inputs of Object.values(project.namedInputs ?? {})) {
+        expect(inputs.filter((input) => typeof input === 'string' && input.startsWith('^'))).toEqual([]);
+      }
+    }
     expect(orders.targets?.['docker-tag']).toEqual({
       executor: '@org/go:docker-tag',
       options: {},

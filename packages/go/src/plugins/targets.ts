@@ -37,7 +37,8 @@ export function goNamedInputs(project: GoProject): Record<string, (string | Inpu
   const moduleFiles = project.root === project.moduleRoot ? ['{projectRoot}/go.{mod,sum}'] : [workspaceFile(project.moduleRoot, 'go.{mod,sum}')];
   const named: Record<string, (string | InputDefinition)[]> = {
     goSources: ['{projectRoot}/**/*.go', '!{projectRoot}/**/*_test.go', ...moduleFiles, ...workspaceFiles],
-    goTests: ['{projectRoot}/**/*.go', '{projectRoot}/**/testdata/**', ...moduleFiles, ...workspaceFiles, '^goSources'],
+    // Dependencies' sources (`^goSources`) are added on the targets: a named input may not reach into other projects.
+    goTests: ['{projectRoot}/**/*.go', '{projectRoot}/**/testdata/**', ...moduleFiles, ...workspaceFiles],
   };
   if (project.kind === 'service') {
     named['goBuild'] = closureInputs(project.closures.build);
@@ -75,7 +76,7 @@ export function createTargets(project: GoProject, options: ResolvedGoPluginOptio
       command: 'go test ./...',
       options: goOptions,
       cache: true,
-      inputs: ['goTests', goToolchain],
+      inputs: ['goTests', '^goSources', goToolchain],
       outputs: [],
       metadata: {
         technologies: TECHNOLOGIES,
@@ -87,7 +88,7 @@ export function createTargets(project: GoProject, options: ResolvedGoPluginOptio
       command: 'go vet ./...',
       options: goOptions,
       cache: true,
-      inputs: ['goTests', goToolchain],
+      inputs: ['goTests', '^goSources', goToolchain],
       outputs: [],
       metadata: {
         technologies: TECHNOLOGIES,
@@ -147,6 +148,8 @@ export function createTargets(project: GoProject, options: ResolvedGoPluginOptio
         { dependentTasksOutputFiles: '**/docker/image.json', transitive: false },
         '{projectRoot}/.vulnignore',
         { env: 'ORG_GO_VULNDB' },
+        { env: 'TRIVY_CACHE_DIR' },
+        { env: 'GRYPE_DB_CACHE_DIR' },
         { runtime: SCAN_KEY_COMMAND },
       ],
       outputs: ['{workspaceRoot}/dist/{projectRoot}/docker/scan.*'],

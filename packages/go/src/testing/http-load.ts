@@ -101,3 +101,16 @@ export function watchReadiness(url: string, intervalMs = 100): { notReadyAt: () 
     },
   };
 }
+
+/** The status of one GET (3 s timeout), for specs that probe a running service. */
+export function httpStatus(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { timeout: 3000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no response from ${url} within 3 s`)));
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { findExecutable, scannerAdapter } from '../executors/docker-scan/lib/scanners';
 import type { ScannerName } from '../executors/docker-scan/lib/scanners/types';
 
-const REPO_ROOT = resolve(__dirname, '../../../..');
+export const REPO_ROOT = resolve(__dirname, '../../../..');
 const mustRun = ['true', '1'].includes(process.env.CI ?? '') || process.env.ORG_GO_REQUIRE_DOCKER === '1';
 
 /** The scanner's path for specs; undefined locally when it is not installed (under CI: a failure, with the install command). */

@@ -18,6 +18,8 @@ export interface ImageMetadata {
   buildSeconds: number;
   builtAt: string;
   engine: string;
+  /** How docker-build made it: a Dockerfile build (`multistage`) or an archive around a host-built binary (`prebuilt`). */
+  mode?: 'multistage' | 'prebuilt';
   /** The Nx hash of the docker-build task that built it (also the image label `org.go.nx.inputs-hash`); absent outside Nx's task runner. */
   inputsHash?: string;
   /** Written by docker-push: `repository@sha256:…` per repository pushed to, to pull by digest elsewhere. */

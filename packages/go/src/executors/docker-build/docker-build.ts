@@ -1,7 +1,9 @@
 import { logger, type ExecutorContext } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { createBuildContext, DockerClient, type ContextExtras, type ProgressEvent } from '../../docker';
+import { createBuildContext, DockerClient, type ContextExtras } from '../../docker';
+import { biggestEntries, type ContextTotals } from '../../docker/build-context';
+import { BuildProgress, formatBuildSummary, progressStyle, type BuildSummary } from '../../docker/progress';
 import { parseGoMod } from '../../graph/go-mod';
 import type { GoProjectMetadata } from '../../plugins/project-node';
 import { loadPluginResults } from '../../plugins/results';
@@ -10,16 +12,92 @@ import { projectLocation, type ProjectLocation } from '../../utils/executor-cont
 import { findPluginEntry, resolvePluginOptions } from '../../utils/plugin-options';
 import { formatBytes } from '../../utils/format';
 import { readGitInfo } from '../../utils/git';
-import { imageMetadataPath, writeImageMetadata } from '../../utils/image-metadata';
-import { normalizeBuildOptions } from './lib/normalize-options';
+import { imageMetadataPath, writeImageMetadata, type ImageMetadata } from '../../utils/image-metadata';
+import { normalizeBuildOptions, type NormalizedBuildOptions } from './lib/normalize-options';
+import { buildPrebuiltImage } from './lib/prebuilt';
 import { workspaceContextExtras } from './lib/workspace-context';
 import type { DockerBuildExecutorSchema } from './schema';
 
-/** Writes the engine's build output as it arrives. */
-function printEvent(event: ProgressEvent, quiet: boolean): void {
-  if (quiet) return;
-  if (event.stream) process.stdout.write(event.stream);
-  else if (event.status) process.stdout.write(`${event.status}${event.progress ? ` ${event.progress}` : ''}\n`);
+export type BuildMode = 'multistage' | 'prebuilt';
+export const BUILD_MODES: readonly BuildMode[] = ['multistage', 'prebuilt'];
+/** Default of `contextWarnBytes`: a context bigger than this usually carries what the image does not need. */
+export const CONTEXT_WARN_BYTES = 50_000_000;
+
+/** The warning for a big context, naming its biggest entries; undefined when the context is within `threshold` (0: never warn). */
+export function contextSizeWarning(totals: ContextTotals, threshold: number, dockerignore: string): string | undefined {
+  if (threshold <= 0 || totals.bytes <= threshold) return undefined;
+  const biggest = biggestEntries(totals.byEntry)
+    .map(({ entry, bytes }) => `${entry} (${formatBytes(bytes)})`)
+    .join(', ');
+  return (
+    `The build context is ${formatBytes(totals.bytes)} (${totals.files} files), more than ${formatBytes(threshold)}. Biggest entries: ${biggest}. ` +
+    `Add what the image does not need to ${dockerignore}, or raise "contextWarnBytes".`
+  );
+}
+
+interface BuiltImage {
+  imageId: string;
+  sentBytes: number;
+  files: number;
+  summary: Pick<BuildSummary, 'cache' | 'note' | 'sent'>;
+}
+
+/** The classic Dockerfile build in the engine, with progress a person can follow. */
+async function buildMultistage(
+  client: DockerClient,
+  normalized: NormalizedBuildOptions,
+  options: DockerBuildExecutorSchema,
+  location: ProjectLocation,
+  context: ExecutorContext,
+): Promise<BuiltImage> {
+  const extras = await localModuleExtras(location, normalized.contextDir, context);
+  if (extras) logger.info(`Adding the workspace modules it imports: ${extras.folders.map((folder) => relative(location.workspaceRoot, folder.dir)).join(', ')}`);
+  const buildContext = createBuildContext(normalized.contextDir, normalized.dockerfileInContext, extras);
+  const contextLabel = relative(location.workspaceRoot, normalized.contextDir) || '.';
+  logger.info(`Building ${location.projectName} from ${contextLabel} on ${client.endpoint}`);
+  const quiet = normalized.build.quiet ?? false;
+  const progress = new BuildProgress(progressStyle(quiet));
+  let imageId: string;
+  try {
+    ({ imageId } = await client.buildImage(buildContext.stream, normalized.build, (event) => progress.onEvent(event)));
+  } catch (err) {
+    progress.finish();
+    const failure = progress.describeFailure((err as { statusCode?: number }).statusCode, quiet);
+    throw new Error(failure ? `${(err as Error).message}\n${failure}` : (err as Error).message);
+  }
+  progress.finish();
+  const sent = await buildContext.done;
+  const warning = contextSizeWarning(sent, options.contextWarnBytes ?? CONTEXT_WARN_BYTES, relative(location.workspaceRoot, join(normalized.contextDir, '.dockerignore')));
+  if (warning) logger.warn(warning);
+  return { imageId, sentBytes: sent.bytes, files: sent.files, summary: { cache: { hits: progress.cacheHits, steps: progress.totalSteps }, sent: 'context' } };
+}
+
+/** The binary compiled on the host and the runtime image assembled and loaded without a Dockerfile build. */
+async function buildPrebuilt(client: DockerClient, normalized: NormalizedBuildOptions, options: DockerBuildExecutorSchema, location: ProjectLocation): Promise<BuiltImage> {
+  const ignored = (['target', 'noCache', 'network'] as const).filter((name) => options[name] !== undefined && options[name] !== false);
+  if (ignored.length > 0) logger.info(`prebuilt mode runs no Dockerfile build: ignoring ${ignored.join(', ')}.`);
+  const quiet = normalized.build.quiet ?? false;
+  logger.info(`Building ${location.projectName} (prebuilt: go build on this machine) for ${client.endpoint}`);
+  const result = await buildPrebuiltImage({
+    client,
+    workspaceRoot: location.workspaceRoot,
+    contextDir: normalized.contextDir,
+    dockerfilePath: join(normalized.contextDir, normalized.dockerfileInContext),
+    buildArgs: normalized.build.buildArgs ?? {},
+    labels: normalized.build.labels ?? {},
+    platform: normalized.build.platform,
+    pull: normalized.build.pull ?? false,
+    env: process.env,
+    log: (line) => {
+      if (!quiet) process.stdout.write(`${line}\n`);
+    },
+  });
+  return {
+    imageId: result.imageId,
+    sentBytes: result.archiveBytes,
+    files: result.files,
+    summary: { sent: 'archive', note: `prebuilt, go build ${result.goBuildSeconds.toFixed(1)}s` },
+  };
 }
 
 function readWorkspaceFile(workspaceRoot: string) {
@@ -58,7 +136,7 @@ export function taskInputsHash(context: ExecutorContext): string | undefined {
 export async function dockerBuildExecutor(
   options: DockerBuildExecutorSchema,
   context: ExecutorContext,
-  client: DockerClient = DockerClient.fromEnvironment(),
+  client: DockerClient = DockerClient.fromEnvironment(options.engine),
 ): Promise<{ success: boolean }> {
   try {
     const location = projectLocation(context);
@@ -69,23 +147,21 @@ export async function dockerBuildExecutor(
       logger.info(`Skipping tag "${skipped.template}": no value for {${skipped.missing}} here.`);
     }
 
+    const mode = options.mode ?? 'multistage';
+    if (!BUILD_MODES.includes(mode)) throw new Error(`Unknown mode "${mode}". Use "multistage" or "prebuilt".`);
+
     await client.ping();
     const started = Date.now();
-    const extras = await localModuleExtras(location, normalized.contextDir, context);
-    if (extras) logger.info(`Adding the workspace modules it imports: ${extras.folders.map((folder) => relative(location.workspaceRoot, folder.dir)).join(', ')}`);
-    const buildContext = createBuildContext(normalized.contextDir, normalized.dockerfileInContext, extras);
     const contextLabel = relative(location.workspaceRoot, normalized.contextDir) || '.';
-    logger.info(`Building ${location.projectName} from ${contextLabel} on ${client.endpoint}`);
-    const { imageId } = await client.buildImage(buildContext.stream, normalized.build, (event) => printEvent(event, normalized.build.quiet ?? false));
-    const sent = await buildContext.done;
+    const built = mode === 'prebuilt' ? await buildPrebuilt(client, normalized, options, location) : await buildMultistage(client, normalized, options, location, context);
 
     // Tags move only now, after the engine reported a finished image.
-    for (const tag of normalized.tags) await client.tagImage(imageId, tag);
-    const image = await client.inspectImage(imageId);
-    if (!image) throw new Error(`The engine reported image ${imageId} but cannot find it. Run the build again.`);
+    for (const tag of normalized.tags) await client.tagImage(built.imageId, tag);
+    const image = await client.inspectImage(built.imageId);
+    if (!image) throw new Error(`The engine reported image ${built.imageId} but cannot find it. Run the build again.`);
     const buildSeconds = (Date.now() - started) / 1000;
 
-    const file = writeImageMetadata(location.workspaceRoot, location.projectRoot, {
+    const metadata: ImageMetadata = {
       projectName: location.projectName,
       id: image.Id,
       tags: normalized.tags,
@@ -93,17 +169,27 @@ export async function dockerBuildExecutor(
       labels: image.Config?.Labels ?? {},
       dockerfile: normalized.dockerfileInContext,
       context: contextLabel,
-      contextBytes: sent.bytes,
-      contextFiles: sent.files,
+      contextBytes: built.sentBytes,
+      contextFiles: built.files,
       buildSeconds,
       builtAt: new Date().toISOString(),
       engine: client.endpoint,
       ...(inputsHash ? { inputsHash } : {}),
+      mode,
+    };
+    const file = writeImageMetadata(location.workspaceRoot, location.projectRoot, metadata);
+    const summary = formatBuildSummary({
+      image: normalized.tags[0] ?? image.Id,
+      id: image.Id,
+      size: image.Size,
+      layers: image.RootFS?.Layers?.length ?? 0,
+      seconds: buildSeconds,
+      sentBytes: built.sentBytes,
+      ...built.summary,
     });
     logger.info(
       [
-        `Built ${location.projectName}: ${image.Id.slice(0, 19)} (${formatBytes(image.Size)}) in ${buildSeconds.toFixed(1)}s`,
-        `  context: ${sent.files} files, ${formatBytes(sent.bytes)} sent`,
+        summary,
         `  tags:    ${normalized.tags.join(', ')}`,
         `  record:  ${relative(location.workspaceRoot, file) || imageMetadataPath(location.projectRoot)}`,
       ].join('\n'),

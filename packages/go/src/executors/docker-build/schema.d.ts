@@ -1,4 +1,6 @@
 export interface DockerBuildExecutorSchema {
+  /** Engine URL or Docker CLI context name (default: as the docker CLI picks it). */
+  engine?: string;
   dockerfile?: string;
   context?: string;
   target?: string;
@@ -11,4 +13,8 @@ export interface DockerBuildExecutorSchema {
   platform?: string;
   network?: string;
   quiet?: boolean;
+  /** `multistage` builds the Dockerfile in the engine; `prebuilt` compiles on the host and assembles the runtime image without a Dockerfile build. */
+  mode?: 'multistage' | 'prebuilt';
+  /** Warn when the build context sent is bigger than this many bytes (default 50 MB; 0: never). */
+  contextWarnBytes?: number;
 }

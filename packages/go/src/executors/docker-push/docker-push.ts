@@ -90,7 +90,7 @@ function prepareGitTag(location: ProjectLocation, plan: TagsFile): string | unde
 export async function dockerPushExecutor(
   options: DockerPushExecutorSchema,
   context: ExecutorContext,
-  client: DockerClient = DockerClient.fromEnvironment(),
+  client: DockerClient = DockerClient.fromEnvironment(options.engine),
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ success: boolean }> {
   try {

@@ -35,10 +35,13 @@ async function resolveImage(client: DockerClient, context: ExecutorContext, loca
   return { ref: metadata.tags[0] ?? metadata.id, image };
 }
 
-async function containerStatus(client: DockerClient, id: string): Promise<ContainerStatus | undefined> {
+async function containerStatus(client: DockerClient, id: string, podman = false): Promise<ContainerStatus | undefined> {
   const info = await client.inspectContainer(id);
   if (!info) return undefined;
-  return { running: info.State.Running, exitCode: info.State.ExitCode, health: info.State.Health?.Status };
+  let health = info.State.Health?.Status;
+  // Podman without systemd never runs the HEALTHCHECK by itself: run it on each poll.
+  if (podman && info.State.Running && health === 'starting') health = (await client.runPodmanHealthcheck(id)) ?? health;
+  return { running: info.State.Running, exitCode: info.State.ExitCode, health };
 }
 
 function describeFailure(outcome: Exclude<WaitOutcome, { kind: 'ready' }>, name: string, timeoutSeconds: number): string {
@@ -55,7 +58,7 @@ function describeFailure(outcome: Exclude<WaitOutcome, { kind: 'ready' }>, name:
 export async function dockerRunExecutor(
   options: DockerRunExecutorSchema,
   context: ExecutorContext,
-  client: DockerClient = DockerClient.fromEnvironment(),
+  client: DockerClient = DockerClient.fromEnvironment(options.engine),
   /** Stops a foreground run like Ctrl-C does (for callers that embed the executor). */
   stop?: AbortSignal,
 ): Promise<{ success: boolean }> {
@@ -115,8 +118,9 @@ export async function dockerRunExecutor(
 
     const logs = await client.followLogs(containerId, (line) => process.stdout.write(`[${name}] ${line}\n`));
     const id = containerId;
+    const podman = await client.isPodman();
     const outcome = await waitUntilReady(
-      () => containerStatus(client, id),
+      () => containerStatus(client, id, podman),
       () => tcpProbe(host, publishedPort),
       { timeoutMs: healthTimeout * 1000 },
     );

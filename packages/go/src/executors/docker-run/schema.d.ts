@@ -1,4 +1,6 @@
 export interface DockerRunExecutorSchema {
+  /** Engine URL or Docker CLI context name (default: as the docker CLI picks it). */
+  engine?: string;
   image?: string;
   port?: number;
   containerPort?: number;

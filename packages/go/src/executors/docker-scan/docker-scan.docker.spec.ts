@@ -13,6 +13,7 @@ import { serviceGenerator } from '../../generators/service/service';
 import { describeDocker } from '../../testing/docker';
 import { runCaptured } from '../../testing/logs';
 import { offlineGoVulnDb, scannerForSpecs } from '../../testing/scanners';
+import { offlineDatabase } from './lib/scanners/trivy-grype-kit.test';
 import { executorContext, generateWorkspace } from '../../testing/workspace';
 import { detectGoVersion } from '../../utils/go-version';
 import { dockerBuildExecutor } from '../docker-build/docker-build';
@@ -142,6 +143,21 @@ describeDocker('docker-scan with govulncheck on a real engine', () => {
     expect(expired.result.success).toBe(false);
     expect(expired.output).toMatch(/ignore entry GO-2021-0113 \(.*\.vulnignore:\d+\) expired on 2020-01-01/);
     rmSync(ignoreFile);
+  });
+
+  it.each(['trivy', 'grype'] as const)('%s through the executor finds the same advisory, unrated, and gates it when told how unrated findings count', async (scanner) => {
+    if (!scannerForSpecs(scanner)) return;
+    const database = offlineDatabase(scanner);
+    const { result, output } = await scan({ scanner, database, failOn: 'HIGH', unratedSeverity: 'HIGH' });
+    expect(result.success).toBe(false);
+    const report = record();
+    expect(report.scanner.scanner).toBe(scanner);
+    const textFindings = report.findings.filter((f) => f.package.includes('golang.org/x/text'));
+    expect(textFindings.some((f) => f.id === 'GO-2021-0113' || f.aliases.includes('GO-2021-0113'))).toBe(true);
+    expect(output).toMatch(/FAIL: \d+ advisor(y|ies) at or above HIGH/);
+    expect(readFileSync(join(root, 'dist', projectRoot, 'docker', `scan.${scanner}.json`), 'utf8').length).toBeGreaterThan(100);
+    // As rated by these databases (the Go database rates nothing), the default gate lets it through.
+    expect((await scan({ scanner, database })).result.success).toBe(true);
   });
 
   it('passes again after upgrading golang.org/x/text', async () => {

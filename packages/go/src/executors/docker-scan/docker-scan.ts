@@ -49,7 +49,7 @@ function rateUnrated(findings: Finding[], adapter: ScannerAdapter, unrated: Norm
 export async function dockerScanExecutor(
   options: DockerScanExecutorSchema,
   context: ExecutorContext,
-  client: DockerClient = DockerClient.fromEnvironment(),
+  client: DockerClient = DockerClient.fromEnvironment(options.engine),
   env: NodeJS.ProcessEnv = process.env,
   now: () => Date = () => new Date(),
 ): Promise<{ success: boolean }> {

@@ -1,6 +1,8 @@
 import type { ScannerName, Severity } from './lib/scanners/types';
 
 export interface DockerScanExecutorSchema {
+  /** Engine URL or Docker CLI context name (default: as the docker CLI picks it). */
+  engine?: string;
   scanner?: ScannerName | 'auto';
   scannerPath?: string;
   failOn?: Severity | 'NONE';

@@ -46,7 +46,7 @@ async function applyTags(client: DockerClient, plan: TagsFile): Promise<{ moved:
 export async function dockerTagExecutor(
   options: DockerTagExecutorSchema,
   context: ExecutorContext,
-  client: DockerClient = DockerClient.fromEnvironment(),
+  client: DockerClient = DockerClient.fromEnvironment(options.engine),
   env: NodeJS.ProcessEnv = process.env,
   git: (cwd: string) => GitReader = gitReader,
 ): Promise<{ success: boolean }> {

@@ -1,6 +1,8 @@
 export type VersionSourceName = 'explicit' | 'nx-release' | 'git-tag' | 'conventional-commits';
 
 export interface DockerTagExecutorSchema {
+  /** Engine URL or Docker CLI context name (default: as the docker CLI picks it). */
+  engine?: string;
   version?: string;
   versionSources?: VersionSourceName[];
   release?: boolean;

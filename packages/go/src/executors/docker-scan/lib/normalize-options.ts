@@ -34,10 +34,12 @@ export function scanOutputDir(projectRoot: string): string {
   return join('dist', projectRoot, 'docker');
 }
 
-/** The database a scanner uses when the option is not set: for govulncheck, ORG_GO_VULNDB. */
+/** Environment variables naming each scanner's database when the option is not set (the scanners' own, for Trivy and Grype). */
+export const DATABASE_ENV: Record<ScannerName, string> = { govulncheck: 'ORG_GO_VULNDB', trivy: 'TRIVY_CACHE_DIR', grype: 'GRYPE_DB_CACHE_DIR' };
+
+/** The database a scanner uses when the option is not set: ORG_GO_VULNDB, TRIVY_CACHE_DIR or GRYPE_DB_CACHE_DIR. */
 export function defaultDatabase(scanner: ScannerName, env: NodeJS.ProcessEnv): string | undefined {
-  if (scanner === 'govulncheck') return env.ORG_GO_VULNDB || undefined;
-  return undefined;
+  return env[DATABASE_ENV[scanner]] || undefined;
 }
 
 /** Validates every option before anything runs; each error names the option and a valid example. */

@@ -2,18 +2,18 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { govulncheckAdapter } from './govulncheck';
+import { grypeAdapter } from './grype';
+import { trivyAdapter } from './trivy';
 import type { ScannerAdapter, ScannerName } from './types';
 
 const ADAPTERS: Record<ScannerName, ScannerAdapter> = {
+  trivy: trivyAdapter,
+  grype: grypeAdapter,
   govulncheck: govulncheckAdapter,
-} as Record<ScannerName, ScannerAdapter>;
+};
 
 /** Order tried by `scanner: auto`. */
 export const AUTO_ORDER: ScannerName[] = ['trivy', 'grype', 'govulncheck'];
-
-export function registerScanner(adapter: ScannerAdapter): void {
-  ADAPTERS[adapter.name] = adapter;
-}
 
 export function scannerAdapter(name: ScannerName): ScannerAdapter {
   const adapter = ADAPTERS[name];
@@ -27,7 +27,7 @@ export function knownScanners(): ScannerName[] {
 
 /** Where tools/scanners/install.sh (and users following the docs) put scanner binaries. */
 export function scannerCacheBin(env: NodeJS.ProcessEnv): string {
-  const root = env.ORG_GO_SCANNER_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'org-go', 'scanners');
+  const root = env.ORG_GO_SCANNER_CACHE ?? join(env.XDG_CACHE_HOME ?? join(env.HOME ?? homedir(), '.cache'), 'org-go', 'scanners');
   return join(root, 'bin');
 }
 
@@ -47,7 +47,7 @@ export function findExecutable(name: string, env: NodeJS.ProcessEnv): string | u
   const folders = [
     ...(env.PATH ?? env.Path ?? '').split(delimiter).filter(Boolean),
     scannerCacheBin(env),
-    join(env.GOPATH ?? join(homedir(), 'go'), 'bin'),
+    join(env.GOPATH ?? join(env.HOME ?? homedir(), 'go'), 'bin'),
   ];
   for (const folder of folders) {
     for (const extension of extensions) {
