@@ -14,6 +14,7 @@ import { formatBytes } from '../../utils/format';
 import { readGitInfo } from '../../utils/git';
 import { imageMetadataPath, writeImageMetadata, type ImageMetadata } from '../../utils/image-metadata';
 import { normalizeBuildOptions, type NormalizedBuildOptions } from './lib/normalize-options';
+import { assertPinnedBases } from './lib/base-images';
 import { buildPrebuiltImage } from './lib/prebuilt';
 import { workspaceContextExtras } from './lib/workspace-context';
 import type { DockerBuildExecutorSchema } from './schema';
@@ -149,6 +150,10 @@ export async function dockerBuildExecutor(
 
     const mode = options.mode ?? 'multistage';
     if (!BUILD_MODES.includes(mode)) throw new Error(`Unknown mode "${mode}". Use "multistage" or "prebuilt".`);
+    if (options.requirePinnedBase) {
+      const dockerfile = join(normalized.contextDir, normalized.dockerfileInContext);
+      assertPinnedBases(readFileSync(dockerfile, 'utf8'), relative(location.workspaceRoot, dockerfile), normalized.build.buildArgs ?? {});
+    }
 
     await client.ping();
     const started = Date.now();

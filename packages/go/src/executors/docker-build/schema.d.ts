@@ -1,4 +1,6 @@
 export interface DockerBuildExecutorSchema {
+  /** Refuse unpinned base images (name@sha256:… required). */
+  requirePinnedBase?: boolean;
   /** Engine URL or Docker CLI context name (default: as the docker CLI picks it). */
   engine?: string;
   dockerfile?: string;

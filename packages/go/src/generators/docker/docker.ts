@@ -1,6 +1,7 @@
 import { logger, runTasksInSerial, type GeneratorCallback, type Tree } from '@nx/devkit';
 import { normalizeOptions, type NormalizedDockerOptions } from './lib/normalize-options';
 import type { DockerGeneratorSchema } from './schema';
+import { applyImageChoices } from '../shared/pin-images';
 import { registerPluginIfMissing } from '../shared/register-plugin';
 
 /**
@@ -9,10 +10,19 @@ import { registerPluginIfMissing } from '../shared/register-plugin';
  */
 export async function dockerGenerator(tree: Tree, schema: DockerGeneratorSchema): Promise<GeneratorCallback> {
   const options = normalizeOptions(tree, schema);
+  // Checked (and, with --pinImages, resolved through the engine) before anything is written.
+  let pinned: string[] = [];
+  for (const file of options.files) {
+    if (!file.path.endsWith('Dockerfile')) continue;
+    const applied = await applyImageChoices(file.content, { builderImage: schema.builderImage, pinImages: schema.pinImages });
+    file.content = applied.dockerfile;
+    pinned = applied.pinned;
+  }
   // Registers the plugin so the Dockerfile becomes a docker-build target; never creates a go.work.
   const tasks = await registerPluginIfMissing(tree, { skipGoWork: true });
   const written = addFiles(tree, options);
   report(options, written);
+  if (pinned.length > 0) logger.info(`Base images pinned by digest: ${pinned.join(', ')}`);
   return runTasksInSerial(...tasks);
 }
 

@@ -20,6 +20,8 @@ export interface Instruction {
 export interface Stage {
   from: string;
   name?: string;
+  /** 1-based line of the FROM. */
+  line: number;
   instructions: Instruction[];
 }
 
@@ -59,7 +61,7 @@ export function parseDockerfile(text: string): ParsedDockerfile {
     if (instruction.keyword === 'FROM') {
       const words = instruction.args.split(/\s+/).filter((word) => !word.startsWith('--'));
       const as = words.findIndex((word) => word.toUpperCase() === 'AS');
-      stages.push({ from: words[0] ?? '', name: as > 0 ? words[as + 1] : undefined, instructions: [] });
+      stages.push({ from: words[0] ?? '', name: as > 0 ? words[as + 1] : undefined, line: instruction.line, instructions: [] });
     } else if (stages.length === 0) {
       if (instruction.keyword === 'ARG') {
         const [name, value] = splitAssignment(instruction.args);
