@@ -1,17 +1,14 @@
-import { hashArray } from '@nx/devkit';
-import { globWithWorkspaceContext, hashWithWorkspaceContext } from '@nx/devkit/internal';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { FALLBACK_GO_VERSION, IGNORED_DIRS } from '../utils/constants';
+import { FALLBACK_GO_VERSION } from '../utils/constants';
 import { readJsonFile } from '../utils/json-file';
+import { listGraphFiles, type GraphFiles } from './files';
 import { parseGoMod, parseGoWork, type GoModFile } from './go-mod';
 import { scanGoFile, type BuildTarget, type GoFileHeader } from './source';
-import { computeGoWorkspaceGraph, type GoWorkspaceGraph } from './workspace-graph';
+import { computeGoWorkspaceGraph, type GoWorkspaceGraph, type GraphInput } from './workspace-graph';
 
-/** Files the graph is computed from: any change to one of them recomputes it. */
-const GRAPH_GLOBS = ['**/*.go', '**/go.mod', '**/go.work', '**/Dockerfile', '**/project.json'];
-/** Bumped whenever the cached shapes or the graph rules change. */
-const CACHE_VERSION = '1';
+/** Bumped whenever the graph rules change (a key of cached results built from the graph). */
+export const GRAPH_VERSION = '2';
 
 export interface TargetPlatformOptions {
   goos?: string;
@@ -31,7 +28,6 @@ export function buildTarget(options: TargetPlatformOptions = {}): BuildTarget {
   };
 }
 
-const isIgnored = (path: string) => path.split('/').some((segment) => IGNORED_DIRS.includes(segment));
 const dirOf = (path: string) => {
   const slash = path.lastIndexOf('/');
   return slash < 0 ? '.' : path.slice(0, slash);
@@ -41,8 +37,8 @@ const dirOf = (path: string) => {
 const readBuffer = Buffer.allocUnsafe(1 << 20);
 
 /**
- * A Go file's text, or undefined when it vanished. Reading into a shared buffer costs one open, read
- * and close per file, which is what dominates on a workspace of thousands of files.
+ * A Go file's text, or undefined when it vanished or is no file. Reading into a shared buffer costs one
+ * open, read and close per file, which is what dominates on a workspace of thousands of files.
  */
 function readGoFile(abs: string): string | undefined {
   let fd: number;
@@ -54,10 +50,12 @@ function readGoFile(abs: string): string | undefined {
   try {
     const read = readSync(fd, readBuffer, 0, readBuffer.length, 0);
     if (read < readBuffer.length) return readBuffer.toString('utf8', 0, read);
+    return readFileSync(abs, 'utf8');
+  } catch {
+    return undefined;
   } finally {
     closeSync(fd);
   }
-  return readFileSync(abs, 'utf8');
 }
 
 let memo: { key: string; graph: GoWorkspaceGraph } | undefined;
@@ -72,53 +70,89 @@ function phase(name?: string): void {
 }
 
 /**
- * Identifies the inputs of the graph: the Go files, go.mod/go.work files, Dockerfiles and project.json
- * files (hashed from Nx's workspace context, without reading them) and the build target.
+ * Identifies the inputs of the graph for a build target: the Go files, go.mod/go.work files, Dockerfiles
+ * and project.json files (hashed from Nx's workspace context, without reading them) and the target.
  */
-export async function graphKey(workspaceRoot: string, options: TargetPlatformOptions = {}): Promise<string> {
-  return hashArray([CACHE_VERSION, JSON.stringify(buildTarget(options)), workspaceRoot, await hashWithWorkspaceContext(workspaceRoot, GRAPH_GLOBS)]);
+export async function graphKey(workspaceRoot: string, options: TargetPlatformOptions = {}, files?: GraphFiles): Promise<string> {
+  const filesKey = await (files ?? listGraphFiles(workspaceRoot)).key();
+  return `${GRAPH_VERSION}:${JSON.stringify(buildTarget(options))}:${workspaceRoot}:${filesKey}`;
 }
 
 /**
- * The workspace's Go graph, memoized in the process by `graphKey`. It reads every Go file's header
- * (one open/read/close each) and never needs the Go toolchain; callers keep what they derive from it
- * on disk (see plugins/results.ts), so a warm run does not come here at all.
+ * A copy of a string that does not keep the text it was cut from alive. V8 represents a slice of 13
+ * characters or more as a view into its parent: an import path would hold its whole file in memory,
+ * and the garbage collector would copy thousands of file texts around while the graph is computed.
  */
-export async function loadGoWorkspaceGraph(workspaceRoot: string, options: TargetPlatformOptions = {}): Promise<GoWorkspaceGraph> {
-  for (const name of Object.keys(lastLoadTimings)) delete lastLoadTimings[name];
-  phase();
-  const target = buildTarget(options);
-  const key = await graphKey(workspaceRoot, options);
-  phase('hash');
-  if (memo?.key === key) return memo.graph;
+const own = (text: string): string => (text.length < 13 ? text : (text + ' ').slice(0, -1));
 
-  const files = (await globWithWorkspaceContext(workspaceRoot, GRAPH_GLOBS)).filter((file) => !isIgnored(file));
-  phase('glob');
+/**
+ * The header with its strings detached from the file text (`scanned`: it was cut from one); import paths
+ * shared (one string per path, which also makes the graph's lookups by path cheap).
+ */
+function detach(header: GoFileHeader, paths: Map<string, string>, scanned: boolean): GoFileHeader {
+  const specs = header.imports;
+  for (let i = 0; i < specs.length; i++) {
+    const spec = specs[i];
+    let path = paths.get(spec.path);
+    if (path === undefined) paths.set(spec.path, (path = scanned ? own(spec.path) : spec.path));
+    spec.path = path;
+    if (scanned && spec.name !== undefined) spec.name = own(spec.name);
+  }
+  if (!scanned) return header;
+  if (header.packageName !== undefined) header.packageName = own(header.packageName);
+  if (header.buildConstraint !== undefined) header.buildConstraint = own(header.buildConstraint);
+  for (let i = 0; i < header.plusBuild.length; i++) header.plusBuild[i] = own(header.plusBuild[i]);
+  if (header.error !== undefined) header.error = own(header.error);
+  return header;
+}
+
+/** Headers known without reading their files (see graph/scan-cache.ts), and told of the ones read. */
+export interface HeaderSource {
+  get(path: string): GoFileHeader | undefined;
+  put(path: string, header: GoFileHeader): void;
+}
+
+/**
+ * Everything the graph is computed from, read from the files (whatever the build target): every Go
+ * file's header (one open, read and close each; the body is never scanned), go.mod and go.work files,
+ * the folders with a Dockerfile, and names set by project.json files beside Go code.
+ */
+export function readGraphInput(workspaceRoot: string, files: string[], headers?: HeaderSource): GraphInput {
   const goFiles: Array<{ path: string; header: GoFileHeader }> = [];
   const modules = new Map<string, GoModFile>();
   const dockerfileDirs = new Set<string>();
   const projectJsonDirs: string[] = [];
   let goWorkText: string | undefined;
+  const base = workspaceRoot.endsWith('/') ? workspaceRoot : `${workspaceRoot}/`;
+  const paths = new Map<string, string>();
 
-  for (const file of files) {
-    const base = file.slice(file.lastIndexOf('/') + 1);
-    const abs = join(workspaceRoot, file);
-    if (base.endsWith('.go')) {
-      // Scanning is cheaper than checking a cache of scans: only the header is read, in microseconds.
-      const text = readGoFile(abs);
-      if (text !== undefined) goFiles.push({ path: file, header: scanGoFile(text) });
-    } else if (base === 'go.mod') {
-      modules.set(dirOf(file), parseGoMod(readFileSync(abs, 'utf8')));
+  for (let i = 0; i < files.length; i++) {
+    const file = files[i];
+    const slash = file.lastIndexOf('/');
+    const name = slash < 0 ? file : file.slice(slash + 1);
+    if (name.endsWith('.go')) {
+      const known = headers?.get(file);
+      if (known !== undefined) {
+        goFiles.push({ path: file, header: detach(known, paths, false) });
+        continue;
+      }
+      const text = readGoFile(base + file);
+      if (text === undefined) continue;
+      const header = detach(scanGoFile(text), paths, true);
+      headers?.put(file, header);
+      goFiles.push({ path: file, header });
+    } else if (name === 'go.mod') {
+      const text = readGoFile(base + file);
+      if (text !== undefined) modules.set(dirOf(file), parseGoMod(text));
     } else if (file === 'go.work') {
-      goWorkText = readFileSync(abs, 'utf8');
-    } else if (base === 'Dockerfile') {
+      goWorkText = readGoFile(base + file);
+    } else if (name === 'Dockerfile') {
       dockerfileDirs.add(dirOf(file));
-    } else if (base === 'project.json') {
+    } else if (name === 'project.json') {
       projectJsonDirs.push(dirOf(file));
     }
   }
 
-  phase('read and scan files');
   // Only project.json files beside Go code can name a Go project.
   const goDirs = new Set([...modules.keys(), ...goFiles.map((file) => dirOf(file.path))]);
   const configuredNames = new Map<string, string>();
@@ -127,12 +161,35 @@ export async function loadGoWorkspaceGraph(workspaceRoot: string, options: Targe
     const name = readJsonFile<{ name?: string }>(join(workspaceRoot, dir, 'project.json'))?.name;
     if (name) configuredNames.set(dir, name);
   }
+  return { modules, goWork: goWorkText === undefined ? undefined : parseGoWork(goWorkText), files: goFiles, dockerfileDirs, configuredNames };
+}
 
-  const graph = computeGoWorkspaceGraph(
-    { modules, goWork: goWorkText === undefined ? undefined : parseGoWork(goWorkText), files: goFiles, dockerfileDirs, configuredNames },
-    target,
-  );
+/**
+ * The workspace's Go graph, never needing the Go toolchain; callers keep what they derive from it on
+ * disk (see plugins/results.ts), so a warm run does not come here at all. `files` (from listGraphFiles)
+ * saves listing them again, `input` (from readGraphInput for those files) reading them again; `key`
+ * (from graphKey) memoizes the graph in the process.
+ */
+export async function loadGoWorkspaceGraph(
+  workspaceRoot: string,
+  options: TargetPlatformOptions = {},
+  files?: GraphFiles,
+  key?: string,
+  input?: GraphInput,
+): Promise<GoWorkspaceGraph> {
+  for (const name of Object.keys(lastLoadTimings)) delete lastLoadTimings[name];
+  phase();
+  if (key !== undefined && memo?.key === key) return memo.graph;
+  const target = buildTarget(options);
+  let graphInput = input;
+  if (graphInput === undefined) {
+    const listed = await (files ?? listGraphFiles(workspaceRoot)).files();
+    phase('list files');
+    graphInput = readGraphInput(workspaceRoot, listed);
+    phase('read and scan files');
+  }
+  const graph = computeGoWorkspaceGraph(graphInput, target);
   phase('compute graph');
-  memo = { key, graph };
+  if (key !== undefined) memo = { key, graph };
   return graph;
 }

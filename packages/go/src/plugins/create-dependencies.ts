@@ -1,4 +1,4 @@
-import { DependencyType, type CreateDependencies, type RawProjectGraphDependency } from '@nx/devkit';
+import type { CreateDependencies, DependencyType, RawProjectGraphDependency } from '@nx/devkit';
 import { loadPluginResults } from './results';
 import { resolvePluginOptions, type GoPluginOptions } from '../utils/plugin-options';
 
@@ -27,7 +27,8 @@ export const createDependencies: CreateDependencies<GoPluginOptions> = async (ra
       source: dependency.source,
       target: dependency.target,
       sourceFile: dependency.sourceFile,
-      type: DependencyType.static,
+      // DependencyType.static, spelled out: a value import of @nx/devkit would load its whole barrel.
+      type: 'static' as DependencyType.static,
     });
   }
   return dependencies;

@@ -3,7 +3,7 @@ import type { TargetConfiguration } from '@nx/devkit';
 type InputDefinition = Exclude<NonNullable<TargetConfiguration['inputs']>[number], string>;
 import { posix } from 'node:path';
 import { WHOLE_MODULE, type Closure, type GoProject } from '../graph/workspace-graph';
-import { SCAN_KEY_COMMAND } from '../executors/docker-scan/scan-key';
+import { SCAN_KEY_COMMAND } from '../executors/docker-scan/scan-key-command';
 import { PLUGIN_NAME } from '../utils/constants';
 import type { ResolvedGoPluginOptions } from '../utils/plugin-options';
 

@@ -27,8 +27,7 @@ export async function scanCacheKey(env: NodeJS.ProcessEnv = process.env, today =
   return lines.join('\n');
 }
 
-/** The command the inferred target runs (from the workspace root, where @org/go is installed). */
-export const SCAN_KEY_COMMAND = `node -e "try{require('@org/go/src/executors/docker-scan/scan-key.js').printScanCacheKey()}catch(e){console.log('@org/go scan key unavailable: '+e.message)}"`;
+export { SCAN_KEY_COMMAND } from './scan-key-command';
 
 export function printScanCacheKey(): void {
   scanCacheKey().then(
