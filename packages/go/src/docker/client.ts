@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import * as tarStream from 'tar-stream';
 import { describeEndpoint } from './endpoint';
 import { describeEngine, dockerodeOptions, resolveEngine, type EngineTarget } from './engine';
-import { classifyDockerError, DockerError } from './errors';
+import { BuildInterruptedError, classifyDockerError, DockerError, isConnectionLoss, otherEngineHint } from './errors';
 import { followProgress, type ProgressEvent } from './progress';
 
 export interface BuildOptions {
@@ -67,6 +67,26 @@ export class DockerClient {
     return new DockerClient(new Dockerode(dockerodeOptions(target)), describeEngine(target));
   }
 
+  /** Whether the engine answers a ping within `timeoutMs`. */
+  async answers(timeoutMs = 2000): Promise<boolean> {
+    try {
+      await this.ping(timeoutMs);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Whether the engine stops answering within `watchMs` (pinged every 250 ms; at least once). */
+  private async goesAway(watchMs: number): Promise<boolean> {
+    const deadline = Date.now() + watchMs;
+    for (;;) {
+      if (!(await this.answers(1000))) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
   /** Fails within `timeoutMs` with a message naming the engine and how to start it. */
   async ping(timeoutMs = 5000): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
@@ -75,7 +95,7 @@ export class DockerClient {
         () =>
           reject(
             new DockerError(
-              `The Docker engine at ${this.endpoint} did not answer within ${timeoutMs / 1000}s. Check that Docker is running, or set DOCKER_HOST to a running engine.`,
+              `The Docker engine at ${this.endpoint} did not answer within ${timeoutMs / 1000}s. Check that Docker is running, or ${otherEngineHint(this.endpoint)} a running engine.`,
               'unreachable',
             ),
           ),
@@ -118,17 +138,56 @@ export class DockerClient {
       throw classifyDockerError(err, this.endpoint, 'Starting the image build');
     }
     let imageId: string | undefined;
-    await followProgress(stream, (event) => {
-      if (event.aux?.ID) imageId = event.aux.ID;
-      // Older engines report the id only as text: "Successfully built <id>" (or the bare id).
-      const built = event.stream?.match(/^(?:Successfully built )?((?:sha256:)?[0-9a-f]{12,64})\s*$/);
-      if (built && !imageId) imageId = built[1];
-      onEvent(event);
-    });
+    // The classic builder runs each RUN step in a container of its own (" ---> Running in <id>") and removes
+    // it when the step ends; one the engine was running when it went away is still in its store afterwards.
+    let stepContainer: string | undefined;
+    try {
+      await followProgress(stream, (event) => {
+        if (event.aux?.ID) imageId = event.aux.ID;
+        // Older engines report the id only as text: "Successfully built <id>" (or the bare id).
+        const built = event.stream?.match(/^(?:Successfully built )?((?:sha256:)?[0-9a-f]{12,64})\s*$/);
+        if (built && !imageId) imageId = built[1];
+        const running = event.stream?.match(/^ ---> Running in ([0-9a-f]{12,64})\s*$/);
+        if (running) stepContainer = running[1];
+        if (stepContainer && event.stream?.startsWith(`Removing intermediate container ${stepContainer}`)) stepContainer = undefined;
+        onEvent(event);
+      });
+    } catch (err) {
+      if (isConnectionLoss(err)) throw await this.lostDuringBuild((err as { code?: string }).code ?? (err as Error).message, stepContainer);
+      // A stopping engine kills the step's container (SIGTERM, SIGKILL after 10 s: exit 143 or 137) and may
+      // report that before it closes the connection and goes: a killed step on an engine that stops
+      // answering within a few seconds was the engine's doing.
+      if (err instanceof DockerError && err.kind === 'build' && (await this.goesAway(err.statusCode === 137 || err.statusCode === 143 ? 3000 : 0))) {
+        const killed = err.statusCode === 137 || err.statusCode === 143;
+        throw await this.lostDuringBuild(killed ? `it killed the running step, exit code ${err.statusCode}` : `the build ended with: ${err.message.length > 160 ? `${err.message.slice(0, 159)}…` : err.message}`, stepContainer);
+      }
+      throw err;
+    }
     if (!imageId) {
-      throw new DockerError('The Docker engine finished the build without reporting an image id.', 'build');
+      throw new DockerError(
+        `The Docker engine at ${this.endpoint} ended the build without reporting an image id: it may have stopped or restarted during the build. No image was recorded; run the build again.`,
+        'build',
+      );
     }
     return { imageId };
+  }
+
+  /**
+   * The engine went away in the middle of a build: the error says so, and the step container it was
+   * running is removed now if the engine answers again, else named in `leftoverContainers` for the caller.
+   */
+  private async lostDuringBuild(detail: string, stepContainer: string | undefined): Promise<BuildInterruptedError> {
+    const message =
+      `Lost the Docker engine at ${this.endpoint} in the middle of the build (${detail}): it stopped or restarted, and the image was not built. ` +
+      'Start the engine again (Docker Desktop, `sudo systemctl start docker` or `tools/ensure-docker.sh` on Linux) and run the build again.';
+    if (!stepContainer) return new BuildInterruptedError(message, []);
+    try {
+      await this.docker.getContainer(stepContainer).remove({ force: true, v: true });
+      return new BuildInterruptedError(message, []);
+    } catch (removeError) {
+      const status = (removeError as { statusCode?: number }).statusCode;
+      return new BuildInterruptedError(message, status === 404 ? [] : [stepContainer]);
+    }
   }
 
   /**
@@ -406,11 +465,23 @@ export class DockerClient {
   }
 }
 
-/** Writes the first regular file of a tar stream to `destination` (executable); anything else is an error. */
+/**
+ * Writes the first regular file of a tar stream to `destination` (executable); anything else is an error.
+ * On an error (a full disk, say) the archive is destroyed: the engine holds the container's lock until
+ * the archive's response ends, so a stalled one would block removing the container for ever.
+ */
 function extractSingleFile(archive: NodeJS.ReadableStream, destination: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const extract = tarStream.extract();
     let written = false;
+    let settled = false;
+    const fail = (err: Error) => {
+      if (settled) return;
+      settled = true;
+      (archive as unknown as { destroy?: () => void }).destroy?.();
+      extract.destroy();
+      reject(err);
+    };
     extract.on('entry', (header, stream, next) => {
       if (written || header.type !== 'file') {
         stream.on('end', next);
@@ -419,13 +490,19 @@ function extractSingleFile(archive: NodeJS.ReadableStream, destination: string):
       }
       written = true;
       const out = createWriteStream(destination, { mode: 0o755 });
+      stream.on('error', fail);
       stream.pipe(out);
       out.on('finish', next);
-      out.on('error', reject);
+      out.on('error', fail);
     });
-    extract.on('finish', () => (written ? resolve() : reject(new Error(`the image holds no regular file there (a link or a folder?)`))));
-    extract.on('error', reject);
-    archive.on('error', reject);
+    extract.on('finish', () => {
+      if (settled) return;
+      settled = true;
+      if (written) resolve();
+      else reject(new Error(`the image holds no regular file there (a link or a folder?)`));
+    });
+    extract.on('error', fail);
+    archive.on('error', fail);
     archive.pipe(extract);
   });
 }

@@ -1,5 +1,5 @@
 export { DockerClient, splitReference, demuxBuffer, type BuildOptions, type LogFollower } from './client';
-export { DockerError, classifyDockerError, unreachableMessage, type DockerErrorKind } from './errors';
+export { DockerError, BuildInterruptedError, classifyDockerError, isConnectionLoss, unreachableMessage, type DockerErrorKind } from './errors';
 export { followProgress, type ProgressEvent } from './progress';
 export { describeEndpoint } from './endpoint';
 export { createBuildContext, type BuildContext, type ContextExtras } from './build-context';

@@ -1,7 +1,7 @@
 import { logger, type ExecutorContext } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { createBuildContext, DockerClient, type ContextExtras } from '../../docker';
+import { BuildInterruptedError, createBuildContext, DockerClient, type ContextExtras } from '../../docker';
 import { biggestEntries, type ContextTotals } from '../../docker/build-context';
 import { BuildProgress, formatBuildSummary, progressStyle, type BuildSummary } from '../../docker/progress';
 import { parseGoMod } from '../../graph/go-mod';
@@ -15,6 +15,7 @@ import { readGitInfo } from '../../utils/git';
 import { imageMetadataPath, writeImageMetadata, type ImageMetadata } from '../../utils/image-metadata';
 import { normalizeBuildOptions, type NormalizedBuildOptions } from './lib/normalize-options';
 import { assertPinnedBases } from './lib/base-images';
+import { interruptedBuildPath, recordInterruptedBuild, removeInterruptedBuildLeftovers } from './lib/interrupted-build';
 import { buildPrebuiltImage } from './lib/prebuilt';
 import { workspaceContextExtras } from './lib/workspace-context';
 import type { DockerBuildExecutorSchema } from './schema';
@@ -64,7 +65,18 @@ async function buildMultistage(
   } catch (err) {
     progress.finish();
     const failure = progress.describeFailure((err as { statusCode?: number }).statusCode, quiet);
-    throw new Error(failure ? `${(err as Error).message}\n${failure}` : (err as Error).message);
+    let message = (err as Error).message;
+    if (err instanceof BuildInterruptedError && err.leftoverContainers.length > 0) {
+      // The engine is gone: its step container is removed by the next build on it.
+      const ids = err.leftoverContainers.map((id) => id.slice(0, 12)).join(', ');
+      try {
+        recordInterruptedBuild(interruptedBuildPath(location.workspaceRoot, location.projectRoot), client.endpoint, err.leftoverContainers);
+        message += ` The build container it was running (${ids}) stays in the engine until the next docker-build of ${location.projectName} removes it.`;
+      } catch (recordError) {
+        message += ` The build container it was running stays in the engine: remove it with docker rm -f ${ids} (it could not be recorded for the next build: ${(recordError as Error).message}).`;
+      }
+    }
+    throw new Error(failure ? `${message}\n${failure}` : message);
   }
   progress.finish();
   const sent = await buildContext.done;
@@ -156,14 +168,34 @@ export async function dockerBuildExecutor(
     }
 
     await client.ping();
+    const leftovers = await removeInterruptedBuildLeftovers(client, interruptedBuildPath(location.workspaceRoot, location.projectRoot));
+    if (leftovers.length > 0) logger.info(`Removed the build container ${leftovers.join(', ')} left in ${client.endpoint} by a build the engine lost.`);
     const started = Date.now();
     const contextLabel = relative(location.workspaceRoot, normalized.contextDir) || '.';
     const built = mode === 'prebuilt' ? await buildPrebuilt(client, normalized, options, location) : await buildMultistage(client, normalized, options, location, context);
 
-    // Tags move only now, after the engine reported a finished image.
-    for (const tag of normalized.tags) await client.tagImage(built.imageId, tag);
-    const image = await client.inspectImage(built.imageId);
-    if (!image) throw new Error(`The engine reported image ${built.imageId} but cannot find it. Run the build again.`);
+    // Tags move only now, after the engine reported a finished image, and move back if it cannot be recorded.
+    const previous = new Map<string, string | undefined>();
+    for (const tag of normalized.tags) previous.set(tag, (await client.inspectImage(tag))?.Id);
+    const restoreTags = async () => {
+      for (const [tag, id] of previous) {
+        try {
+          if (id) await client.tagImage(id, tag);
+          else await client.removeImage(tag);
+        } catch (restoreError) {
+          logger.warn(`Could not put ${tag} back${id ? ` on ${id.slice(0, 19)}` : ''}: ${(restoreError as Error).message}`);
+        }
+      }
+    };
+    let image: Awaited<ReturnType<DockerClient['inspectImage']>>;
+    try {
+      for (const tag of normalized.tags) await client.tagImage(built.imageId, tag);
+      image = await client.inspectImage(built.imageId);
+      if (!image) throw new Error(`The engine reported image ${built.imageId} but cannot find it. Run the build again.`);
+    } catch (err) {
+      await restoreTags();
+      throw err;
+    }
     const buildSeconds = (Date.now() - started) / 1000;
 
     const metadata: ImageMetadata = {
@@ -182,7 +214,16 @@ export async function dockerBuildExecutor(
       ...(inputsHash ? { inputsHash } : {}),
       mode,
     };
-    const file = writeImageMetadata(location.workspaceRoot, location.projectRoot, metadata);
+    let file: string;
+    try {
+      file = writeImageMetadata(location.workspaceRoot, location.projectRoot, metadata);
+    } catch (err) {
+      await restoreTags();
+      throw new Error(
+        `The image ${image.Id.slice(0, 19)} was built, but it cannot be recorded in ${imageMetadataPath(location.projectRoot)}: ${(err as Error).message}. ` +
+          `The record and the tags are as they were before this build. Free some space (or fix the folder's permissions) and run the build again.`,
+      );
+    }
     const summary = formatBuildSummary({
       image: normalized.tags[0] ?? image.Id,
       id: image.Id,

@@ -1,11 +1,11 @@
 import { logger, type ExecutorContext } from '@nx/devkit';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { DockerClient } from '../../docker';
 import { ensureImage } from '../../docker/ensure-image';
 import { projectLocation } from '../../utils/executor-context';
 import { writeJsonFile } from '../../utils/json-file';
+import { makeTempDir, type TempDir } from '../temp-dir';
 import type { GoProjectMetadata } from '../../plugins/project-node';
 import { evaluateGate } from './lib/gate';
 import { readIgnoreFile } from './lib/ignore-file';
@@ -53,7 +53,9 @@ export async function dockerScanExecutor(
   env: NodeJS.ProcessEnv = process.env,
   now: () => Date = () => new Date(),
 ): Promise<{ success: boolean }> {
-  let workDir: string | undefined;
+  let work: TempDir | undefined;
+  /** The reports of this run: removed again when it fails after writing some, so no verdict is half-written. */
+  let outputs: string[] = [];
   try {
     // Everything that can be checked without the engine or the scanner is checked first.
     const location = projectLocation(context);
@@ -72,9 +74,11 @@ export async function dockerScanExecutor(
     const reference = ensured.metadata.tags[0] ?? ensured.metadata.id;
 
     // A failed or interrupted scan must not leave an earlier verdict looking current.
-    for (const stale of [normalized.recordFile, normalized.outputFile, join(normalized.recordFile, '..', `scan.${adapter.name}.json`)]) rmSync(stale, { force: true });
+    outputs = [normalized.recordFile, normalized.outputFile, join(normalized.recordFile, '..', `scan.${adapter.name}.json`)];
+    for (const stale of outputs) rmSync(stale, { force: true });
 
-    workDir = mkdtempSync(join(tmpdir(), `org-go-scan-${location.projectName.replace(/[^A-Za-z0-9_.-]/g, '_')}-`));
+    work = makeTempDir(`org-go-scan-${location.projectName.replace(/[^A-Za-z0-9_.-]/g, '_')}-`);
+    const workDir = work.path;
     const inputs = await prepareInputs(client, ensured.image, adapter.needs, workDir, {
       location,
       binaryPath: normalized.binaryPath,
@@ -123,27 +127,34 @@ export async function dockerScanExecutor(
       gate,
     );
     const reportPath = relative(location.workspaceRoot, normalized.outputFile);
-    mkdirSync(join(normalized.recordFile, '..'), { recursive: true });
-    writeJsonFile(normalized.recordFile, report);
-    mkdirSync(join(normalized.outputFile, '..'), { recursive: true });
-    if (normalized.format === 'sarif') {
-      const projectRoot = location.projectRoot === '.' ? '' : `${location.projectRoot}/`;
-      writeJsonFile(normalized.outputFile, renderSarif(report, { goMod: `${go?.moduleRoot && go.moduleRoot !== '.' ? `${go.moduleRoot}/` : ''}go.mod`, dockerfile: `${projectRoot}Dockerfile` }));
-    } else if (normalized.format === 'table') {
-      writeFileSync(normalized.outputFile, `${renderTable(report, reportPath)}\n`);
+    try {
+      mkdirSync(join(normalized.recordFile, '..'), { recursive: true });
+      writeJsonFile(normalized.recordFile, report);
+      mkdirSync(join(normalized.outputFile, '..'), { recursive: true });
+      if (normalized.format === 'sarif') {
+        const projectRoot = location.projectRoot === '.' ? '' : `${location.projectRoot}/`;
+        writeJsonFile(normalized.outputFile, renderSarif(report, { goMod: `${go?.moduleRoot && go.moduleRoot !== '.' ? `${go.moduleRoot}/` : ''}go.mod`, dockerfile: `${projectRoot}Dockerfile` }));
+      } else if (normalized.format === 'table') {
+        writeFileSync(normalized.outputFile, `${renderTable(report, reportPath)}\n`);
+      }
+      // The scanner's own output beside the record, for whoever needs more than the summary.
+      if (result.raw) writeFileSync(join(normalized.recordFile, '..', `scan.${adapter.name}.json`), result.raw);
+    } catch (err) {
+      throw new Error(
+        `The scan finished, but its reports cannot be written in ${relative(location.workspaceRoot, join(normalized.recordFile, '..')) || '.'}: ${(err as Error).message}. None was kept; free some space (or fix the folder's permissions) and scan again.`,
+      );
     }
-    // The scanner's own output beside the record, for whoever needs more than the summary.
-    if (result.raw) writeFileSync(join(normalized.recordFile, '..', `scan.${adapter.name}.json`), result.raw);
-
+    outputs = [];
     const table = renderTable(report, reportPath);
     if (report.verdict === 'fail') logger.error(table);
     else logger.info(table);
     return { success: report.verdict === 'pass' };
   } catch (err) {
+    for (const output of outputs) rmSync(output, { force: true });
     logger.error(`docker-scan failed for ${context.projectName ?? 'the project'}: ${(err as Error).message}`);
     return { success: false };
   } finally {
-    if (workDir) rmSync(workDir, { recursive: true, force: true });
+    work?.remove();
   }
 }
 

@@ -6,11 +6,11 @@
  * sources, Go release, base image and settings give the same image id.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, posix, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import type { DockerClient } from '../../../docker';
+import { makeTempDir } from '../../temp-dir';
 import {
   buildImageConfig,
   parsePlatform,
@@ -178,13 +178,23 @@ export async function buildPrebuiltImage(input: PrebuiltInput): Promise<Prebuilt
   }
   const platform = parsePlatform(input.platform ?? (await input.client.enginePlatform()));
 
-  const work = mkdtempSync(join(tmpdir(), 'org-go-prebuilt-'));
+  const workDir = makeTempDir('org-go-prebuilt-');
+  const work = workDir.path;
   try {
     const binaryPath = join(work, 'binary');
+    // go build's own work folder inside ours (unless GOTMPDIR is set): a build killed by a signal leaves
+    // it behind, and ours is removed even then.
+    const goTmp = input.env.GOTMPDIR ? {} : { GOTMPDIR: join(work, 'go-tmp') };
+    if (goTmp.GOTMPDIR) mkdirSync(goTmp.GOTMPDIR);
     const version = input.buildArgs['VERSION'] ?? 'dev';
     const command = goBuildCommand({ plan, platform, version, output: binaryPath, goWorkOff: !moduleInGoWork(input.workspaceRoot, input.contextDir) });
     const goStarted = Date.now();
-    await runGo(command.args, input.contextDir, { ...input.env, ...command.env });
+    try {
+      await runGo(command.args, input.contextDir, { ...input.env, ...goTmp, ...command.env });
+    } catch (err) {
+      if (!/no space left on device/i.test((err as Error).message)) throw err;
+      throw new Error(`${(err as Error).message}\nThe binary and go build's own files are written under ${work} (TMPDIR): free some space there, or point TMPDIR at a folder with room.`);
+    }
     const goBuildSeconds = (Date.now() - goStarted) / 1000;
     const binary = readFileSync(binaryPath);
     input.log(
@@ -234,6 +244,6 @@ export async function buildPrebuiltImage(input: PrebuiltInput): Promise<Prebuilt
       layers: archive.diffIds.length,
     };
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    workDir.remove();
   }
 }

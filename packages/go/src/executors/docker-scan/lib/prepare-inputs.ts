@@ -50,6 +50,10 @@ export async function prepareInputs(
     try {
       await client.copyFileFromImage(image.Id, inImage, onHost);
     } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOSPC' || code === 'EDQUOT') {
+        throw new Error(`Could not take ${inImage} out of image ${shortId}: ${(err as Error).message}. The scan copies it to ${workDir}: free some space there, or point TMPDIR at a folder with room.`);
+      }
       throw new Error(`Could not take ${inImage} out of image ${shortId}: ${(err as Error).message}. Set "binaryPath" to the Go binary's path inside the image.`);
     }
     prepared.binaryPath = onHost;

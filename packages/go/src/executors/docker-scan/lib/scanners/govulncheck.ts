@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseJsonStream } from './json-stream';
-import { runProcess, stderrTail } from './run-process';
+import { exitDescription, runProcess, stderrTail } from './run-process';
 import type { Finding, ScanRequest, ScannerAdapter, ScannerVersion, ScanResult } from './types';
 
 export const GOVULNCHECK_MODULE = 'golang.org/x/vuln/cmd/govulncheck';
@@ -153,7 +153,7 @@ export const govulncheckAdapter: ScannerAdapter = {
     if (result.timedOut) throw new Error(`govulncheck did not finish within ${Math.round(request.timeoutMs / 1000)} s (option "timeout").\n${stderrTail(result.stderr)}`);
     // With -format json govulncheck exits 0 whether or not it finds anything; anything else is a failure.
     if (result.code !== 0) {
-      throw new Error(`govulncheck failed (exit ${result.code ?? result.signal}):\n${stderrTail(result.stderr || result.stdout)}`);
+      throw new Error(`govulncheck failed ${exitDescription(result)}:\n${stderrTail(result.stderr || result.stdout)}`);
     }
     let report: GovulncheckReport;
     try {

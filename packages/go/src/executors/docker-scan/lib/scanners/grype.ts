@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, statSync, symlinkSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { makeTempDir } from '../../../temp-dir';
 import { normalizeSeverity } from '../severity';
-import { runProcess, stderrTail } from './run-process';
+import { exitDescription, runProcess, stderrTail } from './run-process';
 import type { Finding, ScanRequest, ScannerAdapter, ScannerVersion, ScanResult } from './types';
 
 export const GRYPE_MODULE = 'github.com/anchore/grype/cmd/grype';
@@ -204,7 +205,8 @@ export const grypeAdapter: ScannerAdapter = {
       throw new Error(`"${executablePath} version -o json" did not print a Grype version (exit ${versionRun.code ?? versionRun.signal}):\n${stderrTail(stripAnsi(versionRun.stderr || versionRun.stdout))}`);
     }
     const db = resolveGrypeDatabase(request.database, false, request.env);
-    const scratch = mkdtempSync(join(tmpdir(), 'org-go-grype-version-'));
+    const scratchDir = makeTempDir('org-go-grype-version-');
+    const scratch = scratchDir.path;
     try {
       const cacheDir = await prepareCacheDir(executablePath, db, scratch, request.env, timeoutMs);
       const statusRun = await runProcess(executablePath, ['db', 'status', '-o', 'json'], { env: grypeEnv(request.env, cacheDir, true), cwd: scratch, timeoutMs });
@@ -222,7 +224,7 @@ export const grypeAdapter: ScannerAdapter = {
         database: `${where}${status.schemaVersion ? ` (schema ${status.schemaVersion})` : ''}${status.valid === false ? ` (not usable: ${status.error ?? 'invalid'})` : ''}`,
       };
     } finally {
-      rmSync(scratch, { recursive: true, force: true });
+      scratchDir.remove();
     }
   },
 
@@ -238,7 +240,7 @@ export const grypeAdapter: ScannerAdapter = {
     const stderr = stripAnsi(result.stderr);
     if (result.timedOut) throw new Error(`grype did not finish within ${Math.round(request.timeoutMs / 1000)} s (option "timeout").\n${stderrTail(stderr)}`);
     // Grype exits 0, or 2 when a configured fail-on severity is met (a findings exit); anything else fails.
-    if (result.code !== 0 && result.code !== 2) throw new Error(`grype failed (exit ${result.code ?? result.signal}):\n${stderrTail(stderr || result.stdout)}`);
+    if (result.code !== 0 && result.code !== 2) throw new Error(`grype failed ${exitDescription(result)}:\n${stderrTail(stderr || result.stdout)}`);
     let parsed: ReturnType<typeof parseGrypeJson>;
     try {
       parsed = parseGrypeJson(result.stdout);

@@ -54,6 +54,15 @@ export function runProcess(executable: string, args: string[], options: RunProce
   });
 }
 
+/**
+ * How a scanner ended, for the error: `(exit 3)`, or for one a signal ended (SIGKILL from the kernel's
+ * out-of-memory killer or from someone), that it never finished and so gave no verdict.
+ */
+export function exitDescription(result: Pick<ProcessResult, 'code' | 'signal'>): string {
+  if (result.code !== null || !result.signal) return `(exit ${result.code})`;
+  return `(exit ${result.signal}): it was killed before it finished (out of memory, or stopped from outside), so there is no verdict; run the scan again`;
+}
+
 /** The last lines of a scanner's stderr, for error messages. */
 export function stderrTail(stderr: string, lines = 15): string {
   const kept = stderr.trim().split('\n').slice(-lines).join('\n');

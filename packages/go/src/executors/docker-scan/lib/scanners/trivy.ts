@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { makeTempDir, type TempDir } from '../../../temp-dir';
 import { normalizeSeverity } from '../severity';
-import { runProcess, stderrTail } from './run-process';
+import { exitDescription, runProcess, stderrTail } from './run-process';
 import type { Finding, ScanRequest, ScannerAdapter, ScannerVersion, ScanResult } from './types';
 
 export const TRIVY_MODULE = 'github.com/aquasecurity/trivy/cmd/trivy';
@@ -165,12 +166,12 @@ export const trivyAdapter: ScannerAdapter = {
   async version(executablePath, request): Promise<ScannerVersion> {
     const db = resolveTrivyDatabase(request.database, false, request.env);
     const args = ['version', '--format', 'json'];
-    let scratch: string | undefined;
+    let scratch: TempDir | undefined;
     if (db.kind === 'local') {
       if (basename(db.dbDir) === 'db') args.push('--cache-dir', dirname(db.dbDir));
       else {
-        scratch = mkdtempSync(join(tmpdir(), 'org-go-trivy-version-'));
-        args.push('--cache-dir', linkedCacheDir(db.dbDir, scratch));
+        scratch = makeTempDir('org-go-trivy-version-');
+        args.push('--cache-dir', linkedCacheDir(db.dbDir, scratch.path));
       }
     }
     try {
@@ -193,7 +194,7 @@ export const trivyAdapter: ScannerAdapter = {
         database: `${describeDatabase(db, request.env)}${schema ? ` (schema ${schema})` : ''}`,
       };
     } finally {
-      if (scratch) rmSync(scratch, { recursive: true, force: true });
+      scratch?.remove();
     }
   },
 
@@ -227,7 +228,7 @@ export const trivyAdapter: ScannerAdapter = {
     const result = await runProcess(executablePath, args, { env: request.env, cwd: request.workDir, timeoutMs: request.timeoutMs });
     if (result.timedOut) throw new Error(`trivy did not finish within ${Math.round(request.timeoutMs / 1000)} s (option "timeout").\n${stderrTail(result.stderr)}`);
     // With --exit-code 0 Trivy exits 0 whatever it finds: any other exit is a failure, never "no findings".
-    if (result.code !== 0) throw new Error(`trivy failed (exit ${result.code ?? result.signal}):\n${stderrTail(result.stderr || result.stdout)}`);
+    if (result.code !== 0) throw new Error(`trivy failed ${exitDescription(result)}:\n${stderrTail(result.stderr || result.stdout)}`);
     let parsed: ReturnType<typeof parseTrivyJson>;
     try {
       parsed = parseTrivyJson(result.stdout);
