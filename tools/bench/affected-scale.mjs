@@ -7,6 +7,8 @@
 //       [--plugin <dir> | --plugin-at <git ref>] [--ko <ko binary>] [--nx-docker <folder of @nx/docker>]
 //       [--second-engine unix:///var/run/org-go-docker2.sock] [--svg docs/benchmarks-affected.svg]
 //       [--json <file>] [--log-dir <dir>] [--network none|bridge] [--budget-minutes N] [--ephemeral-only] [--keep]
+//   node tools/bench/affected-scale.mjs --chart-from run1.json[,run2.json:B]   (table, goals and chart of earlier
+//       runs; `:B` takes only the scenarios starting with B from that file, replacing the same rows before it)
 //
 // The workspace: services generated with the plugin's service generator, libraries with its library
 // generator (`wide` imported by every service, `narrow` by the first only, `sharedN` by four each),
@@ -91,13 +93,19 @@ const LABEL = 'org.go.bench';
 // serve this run's builds from the engine's cache.
 const MODULE = `example.com/${NS}`;
 const logDir = path.resolve(arg('--log-dir', path.join(os.tmpdir(), `${NS}-logs`)));
-fs.mkdirSync(logDir, { recursive: true });
+if (!flag('--chart-from')) fs.mkdirSync(logDir, { recursive: true });
 const naiveLog = path.join(logDir, 'naive.log');
 const progress = (line) => console.error(`[affected-scale ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
+/** `--chart-from a.json,b.json`: no run; the table, goals and chart from the --json files of earlier runs. */
+const CHART_FROM = arg('--chart-from')?.split(',');
 if (!flag('--keep')) process.on('exit', () => removeTempDirs());
-const plugin = arg('--plugin-at') ? buildPluginAt(arg('--plugin-at')) : { dir: loadPlugin().dist, commit: undefined };
-const load = (file) => requireFromRepo(path.join(plugin.dir, file));
+const plugin = CHART_FROM
+  ? { dir: undefined, commit: undefined }
+  : arg('--plugin-at')
+    ? buildPluginAt(arg('--plugin-at'))
+    : { dir: loadPlugin().dist, commit: undefined };
+const load = (file) => (CHART_FROM ? {} : requireFromRepo(path.join(plugin.dir, file)));
 const { serviceGenerator } = load('src/generators/service/service.js');
 const { libraryGenerator } = load('src/generators/library/library.js');
 const { createBuildContext } = load('src/docker/index.js');
@@ -682,7 +690,7 @@ async function cleanup() {
 
 function table() {
   const lines = ['| scenario | tool | seconds | images built | affected | notes |', '|---|---|---:|---:|---:|---|'];
-  for (const r of rows) lines.push(`| ${r.scenario} | ${r.tool} | ${r.seconds.toFixed(1)} | ${r.built} | ${r.affected} | ${r.notes} |`);
+  for (const r of rows) lines.push(`| ${r.scenario} | ${r.tool} | ${r.seconds.toFixed(1)} | ${r.built} | ${r.affected} | ${r.notes}${r.run ? ` (${r.run})` : ''} |`);
   return lines.join('\n');
 }
 const secondsOf = (scenario, tool) => rows.find((r) => r.scenario === scenario && r.tool === tool)?.seconds;
@@ -719,7 +727,7 @@ function chart(facts) {
     if (r.seconds <= 0) continue;
     let group = groups.find((g) => g.label === r.scenario);
     if (!group) groups.push((group = { label: r.scenario, bars: [] }));
-    group.bars.push({ series: seriesOf(r.tool), seconds: r.seconds, note: `${r.tool}, ${r.built} built` });
+    group.bars.push({ series: seriesOf(r.tool), seconds: r.seconds, note: `${r.tool}, ${r.notes.startsWith('failed') ? 'failed' : `${r.built} built`}${r.run ? ` (${r.run})` : ''}` });
   }
   return barChartSvg({
     title: `Image builds in a ${services.length}-service, ${libraries.length}-library Nx workspace: nx affected vs a naive docker build loop`,
@@ -729,8 +737,36 @@ function chart(facts) {
   });
 }
 
+if (CHART_FROM) {
+  // Rows of later files replace the rows of earlier ones with the same scenario and tool; the others add up.
+  let facts;
+  for (const [index, entry] of CHART_FROM.entries()) {
+    // `file.json:B` takes only the rows of the scenarios whose name starts with B.
+    const [file, only] = entry.split(':');
+    const result = JSON.parse(fs.readFileSync(file, 'utf8'));
+    facts ??= result.facts;
+    const label = CHART_FROM.length > 1 ? `run ${index + 1}` : undefined;
+    for (const r of result.rows.filter((candidate) => !only || candidate.scenario.startsWith(only))) {
+      const at = rows.findIndex((old) => old.scenario === r.scenario && old.tool === r.tool);
+      if (at >= 0) rows.splice(at, 1, { ...r, run: label });
+      else rows.push({ ...r, run: label });
+    }
+  }
+  console.log([`machine: ${facts.join('; ')}`, '', table(), '', 'Goals of #4:', goals()].join('\n'));
+  fs.writeFileSync(svgPath, chart(facts));
+  console.log(`\nchart: ${path.relative(repoRoot, svgPath)}`);
+  process.exit(0);
+}
+
 let failure;
 let cleanupProblems = [];
+// Stopped from outside (Ctrl-C, kill): remove what was created, then go.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    progress(`${signal}: cleanup`);
+    cleanup().finally(() => process.exit(130));
+  });
+}
 const facts = await machineFacts({ main: engines[MAIN_ENGINE], second: engines[SECOND_ENGINE] });
 try {
   progress(`plugin ${plugin.dir}${plugin.commit ? ` (commit ${plugin.commit.slice(0, 12)})` : ''}; images ${NS}/*, label ${LABEL}=${NS}; command log ${logDir}/commands.log`);
