@@ -44,8 +44,13 @@ interface ImageRecord {
   tags: string[];
   projectName: string;
   builtAt: string;
-  repoDigests?: string[];
-  digests?: Record<string, string>;
+}
+
+/** docker-push's record of what it pushed (push.json, beside image.json). */
+interface PushRecord {
+  id: string;
+  repoDigests: string[];
+  digests: Record<string, string>;
 }
 
 interface Row {
@@ -86,6 +91,7 @@ describe('@org/go: the affected pipeline of a new user, commit by commit, then o
     run('npx', ['nx', ...args], { cwd: dir, env: env(extra), allowFailure, timeoutMs: 8 * 60 * 1000 });
   const git = (dir: string, args: string[]) => run('git', args, { cwd: dir });
   const imageFile = (dir: string, name: string) => join(dir, 'dist', 'apps', name, 'docker', 'image.json');
+  const pushFile = (dir: string, name: string) => join(dir, 'dist', 'apps', name, 'docker', 'push.json');
 
   function images(dir: string): Record<string, ImageRecord | undefined> {
     const out: Record<string, ImageRecord | undefined> = {};
@@ -168,15 +174,16 @@ describe('@org/go: the affected pipeline of a new user, commit by commit, then o
     expect({ target, ...row.targets[target] }).toEqual({ target, executed: sorted(executed), cached: sorted(cached) });
   }
 
-  /** After a push, every tag docker-tag planned is in the registry at the digest image.json records. */
+  /** After a push, every tag docker-tag planned is in the registry at the digest push.json records for the image image.json records. */
   async function expectPushed(name: string) {
-    const record = readJson<ImageRecord>(imageFile(ws, name));
+    const record = readJson<PushRecord>(pushFile(ws, name));
+    expect(record.id).toBe(readJson<ImageRecord>(imageFile(ws, name)).id);
     const plan = readJson<{ tags: Array<{ tag: string; reference: string }> }>(join(ws, 'dist', 'apps', name, 'docker', 'tags.json'));
     const state = await registry!.snapshot(name);
     for (const { tag, reference } of plan.tags) {
-      expect({ name, tag, digest: state[tag] }).toEqual({ name, tag, digest: record.digests?.[reference] });
+      expect({ name, tag, digest: state[tag] }).toEqual({ name, tag, digest: record.digests[reference] });
     }
-    expect(record.repoDigests?.length).toBeGreaterThan(0);
+    expect(record.repoDigests.length).toBeGreaterThan(0);
   }
 
   beforeAll(async () => {
@@ -455,30 +462,35 @@ func libraries() string {
     expect(row.rebuilt).toEqual([]);
     expect(row.pushed).toEqual({});
     // Every image image.json claims is really in the second engine, with the id image.json records. docker-tag
-    // (not cacheable) brings it there through ensure-image: pulled by digest when image.json still lists the
-    // pushed digests, else built again. Nx restores image.json from docker-build's cache entry, written before
-    // docker-push added repoDigests, so on a replay the second engine gets a rebuild (same id: prebuilt
-    // images are reproducible) and not a pull: see docs/e2e-pipeline.md.
+    // (not cacheable) brings it there through ensure-image: Nx restored image.json from docker-build's cache
+    // entry, and docker-push's record of the push (push.json, not an output of docker-build) is still beside
+    // it, so every image is pulled by its pushed digest, none rebuilt.
     const sources: Record<string, string> = {};
     for (const s of ALL_SERVICES) {
       const inspected = await engine2.getImage(after[s]!.id).inspect();
       expect(bare(inspected.Id)).toBe(bare(after[s]!.id));
       const tag = taskOutput(result.output, `${s}:docker-tag`);
-      sources[s] = new RegExp(`${s}: pulled \\S+@sha256:[0-9a-f]{64}`).test(tag) ? 'pulled' : /rebuilding with/.test(tag) ? 'rebuilt' : 'present';
-      expect({ s, source: sources[s] }).not.toEqual({ s, source: 'present' });
+      sources[s] = new RegExp(`${s}: pulled \\S+@sha256:[0-9a-f]{64} \\(the recorded image was not in this engine; digest from the push record\\)`).test(tag)
+        ? 'pulled'
+        : /rebuilding with/.test(tag)
+          ? 'rebuilt'
+          : 'present';
     }
     row.sources = sources;
     console.log(`[go-pipeline-e2e] 4: how each image reached the second engine: ${JSON.stringify(sources)}`);
+    expect(sources).toEqual(Object.fromEntries(ALL_SERVICES.map((s) => [s, 'pulled'])));
 
-    // The pull path itself: after this run's docker-push, image.json lists the pushed digests again. Without
-    // the docker-build replay in front (which would restore the record without them), an image missing from
-    // the engine is pulled by digest, not rebuilt.
-    const pushedRecord = readJson<ImageRecord>(imageFile(ws2, 'plapple'));
-    expect(pushedRecord.repoDigests?.length).toBeGreaterThan(0);
-    await engine2.getImage(pushedRecord.id).remove({ force: true });
+    // A runner that has only the Nx cache (no dist/ of an earlier run, so no push.json or tags.json): the
+    // image is found by its tags in the registry (a manifest whose config is the recorded image id) and
+    // pulled by digest, not rebuilt.
+    const record = readJson<ImageRecord>(imageFile(ws2, 'plapple'));
+    const pushed = readJson<PushRecord>(pushFile(ws2, 'plapple'));
+    for (const file of ['push.json', 'tags.json']) rmSync(join(ws2, 'dist', 'apps', 'plapple', 'docker', file));
+    await engine2.getImage(record.id).remove({ force: true });
     const tagged = await nx(ws2, ['run', 'plapple:docker-tag', '--excludeTaskDependencies', '--outputStyle=static'], { DOCKER_HOST: SECOND_ENGINE });
-    expect(tagged.output).toMatch(/plapple: pulled 127\.0\.0\.1:\d+\/plapple@sha256:[0-9a-f]{64}/);
-    expect(bare((await engine2.getImage(pushedRecord.id).inspect()).Id)).toBe(bare(pushedRecord.id));
+    expect(tagged.output).toContain(`plapple: pulled ${pushed.repoDigests[0]} (the recorded image was not in this engine; found in the registry as ${pushed.repoDigests[0].split('@')[0]}:`);
+    expect(tagged.output).not.toContain('rebuilding');
+    expect(bare((await engine2.getImage(record.id).inspect()).Id)).toBe(bare(record.id));
   });
 
   function formatTable(): string {

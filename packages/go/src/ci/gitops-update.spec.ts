@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { serviceGenerator } from '../generators/service/service';
 import type { TagsFile } from '../release/tags-file';
-import type { ImageMetadata } from '../utils/image-metadata';
+import type { ImageMetadata, PushRecord } from '../utils/image-metadata';
 import { findPushedImages, parseGitopsArgs, runGitopsUpdate } from './gitops-update';
 
 const REGISTRY = 'registry.example.com';
@@ -23,7 +23,13 @@ function write(root: string, path: string, content: string): void {
 }
 
 /** What docker-build, docker-tag and docker-push leave in dist/ for one service. */
-function recordImage(root: string, projectRoot: string, projectName: string, version: string, options: { pushed?: boolean; planImage?: string } = {}): { digest: string } {
+function recordImage(
+  root: string,
+  projectRoot: string,
+  projectName: string,
+  version: string,
+  options: { pushed?: boolean; planImage?: string; pushedImage?: string } = {},
+): { digest: string } {
   const id = `sha256:${projectName.padEnd(64, '0').slice(0, 64)}`;
   const repository = `${REGISTRY}/shop/${projectName}`;
   const digest = digestOf(projectName[0]);
@@ -32,18 +38,15 @@ function recordImage(root: string, projectRoot: string, projectName: string, ver
     { tag: 'sha-abc1234', reference: `${repository}:sha-abc1234`, mutable: false, template: 'sha-{shortSha}' },
     { tag: 'latest', reference: `${repository}:latest`, mutable: true, template: 'latest' },
   ];
-  const metadata: Partial<ImageMetadata> = {
+  const metadata: Partial<ImageMetadata> = { projectName, id, tags: [`${projectName}:latest`] };
+  const push: PushRecord = {
     projectName,
-    id,
-    tags: [`${projectName}:latest`],
-    ...(options.pushed === false
-      ? {}
-      : {
-          repoDigests: [`${repository}@${digest}`],
-          digests: Object.fromEntries(tags.map((tag) => [tag.reference, digest])),
-          pushedAt: '2026-11-27T10:00:00.000Z',
-        }),
+    id: options.pushedImage ?? id,
+    repoDigests: [`${repository}@${digest}`],
+    digests: Object.fromEntries(tags.map((tag) => [tag.reference, digest])),
+    pushedAt: '2026-11-27T10:00:00.000Z',
   };
+  if (options.pushed !== false) write(root, `dist/${projectRoot}/docker/push.json`, JSON.stringify(push, null, 2));
   const plan: Partial<TagsFile> = { projectName, imageId: options.planImage ?? id, version, channel: 'development' as TagsFile['channel'], repository, tags, skipped: [] };
   write(root, `dist/${projectRoot}/docker/image.json`, JSON.stringify(metadata, null, 2));
   write(root, `dist/${projectRoot}/docker/tags.json`, JSON.stringify(plan, null, 2));
@@ -145,6 +148,13 @@ describe('gitops-update', () => {
     expect(run('--digest')).toBe(0);
     expect(parse(readFileSync(file, 'utf8')).images[0]).toEqual({ name: 'orders', newName: `${REGISTRY}/shop/orders`, newTag: '0.2.0', digest });
     expect(git(root, 'status', '--porcelain')).toBe('M apps/orders/deploy/k8s/kustomization.yaml'); // no --commit: not committed
+  });
+
+  it('leaves out a push record of an earlier image: the service was built again since and not pushed', () => {
+    recordImage(root, 'apps/orders', 'orders', '0.2.0', { pushedImage: `sha256:${'e'.repeat(64)}` });
+    const notes: string[] = [];
+    expect(findPushedImages(root, notes)).toEqual([]);
+    expect(notes).toEqual(['dist/apps/orders/docker/image.json: built but not pushed; skipped.']);
   });
 
   it('leaves out a tag plan of another image, and says when nothing was pushed', () => {

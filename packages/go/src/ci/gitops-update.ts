@@ -6,15 +6,16 @@
  *   node node_modules/@org/go/src/ci/gitops-update.js [--commit] [--push] [--branch main] [--remote origin]
  *        [--digest] [--kustomization deploy/k8s/kustomization.yaml] [--workspace .] [--dry-run]
  *
- * What was pushed is read from what docker-push recorded: `dist/<projectRoot>/docker/image.json` (with
- * `pushedAt` and the pushed digests) and the tag plan beside it, `tags.json`. Exit code 0 also when there
+ * What was pushed is read from what docker-push recorded: `dist/<projectRoot>/docker/push.json` (the
+ * pushed digests and `pushedAt` of the image `image.json` records) and the tag plan beside it, `tags.json`. Exit code 0 also when there
  * is nothing to update.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix, relative, sep } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { ImageMetadata } from '../utils/image-metadata';
+import { pushRecordPath, withPushRecord, type ImageMetadata, type PushRecord } from '../utils/image-metadata';
+import { readJsonFile } from '../utils/json-file';
 import type { TagsFile } from '../release/tags-file';
 import { setKustomizeImage } from './kustomization';
 
@@ -77,7 +78,7 @@ function pinnedTag(plan: TagsFile): TagsFile['tags'][number] | undefined {
 }
 
 /**
- * The images docker-push pushed: image.json records with `pushedAt`, whose tags.json plans the same
+ * The images docker-push pushed: image.json records with a push record (push.json) of the same image, whose tags.json plans the same
  * image. `notes` says why a record was left out.
  */
 export function findPushedImages(workspaceRoot: string, notes: string[] = []): PushedImage[] {
@@ -85,7 +86,8 @@ export function findPushedImages(workspaceRoot: string, notes: string[] = []): P
   for (const file of findImageRecords(join(workspaceRoot, 'dist'))) {
     const shown = relative(workspaceRoot, file).split(sep).join('/');
     const projectRoot = relative(join(workspaceRoot, 'dist'), dirname(dirname(file))).split(sep).join('/') || '.';
-    const metadata = readJson<Partial<ImageMetadata>>(file);
+    const built = readJson<Partial<ImageMetadata>>(file);
+    const metadata: Partial<ImageMetadata> = withPushRecord(built as ImageMetadata, readJsonFile<Partial<PushRecord>>(join(workspaceRoot, pushRecordPath(projectRoot))));
     if (!metadata.pushedAt) {
       notes.push(`${shown}: built but not pushed; skipped.`);
       continue;
@@ -136,7 +138,7 @@ export function updateKustomizations(
     const path = join(workspaceRoot, file);
     if (!existsSync(path)) return { projectName: image.projectName, file, status: 'no-kustomization' };
     if (options.digest && !image.digest) {
-      throw new Error(`${image.projectName}: --digest asks to pin the digest, but none is recorded for ${image.repository}:${image.tag} in dist/${image.projectRoot}/docker/image.json.`);
+      throw new Error(`${image.projectName}: --digest asks to pin the digest, but none is recorded for ${image.repository}:${image.tag} in dist/${image.projectRoot}/docker/push.json.`);
     }
     const edit = setKustomizeImage(
       readFileSync(path, 'utf8'),
@@ -261,7 +263,7 @@ export function runGitopsUpdate(argv: string[], log: (line: string) => void = (l
     const images = findPushedImages(options.workspace, notes);
     for (const note of notes) log(`gitops-update: ${note}`);
     if (images.length === 0) {
-      log('gitops-update: no pushed image is recorded under dist/ (docker-push writes pushedAt into dist/<projectRoot>/docker/image.json); nothing to update.');
+      log('gitops-update: no pushed image is recorded under dist/ (docker-push records what it pushed in dist/<projectRoot>/docker/push.json); nothing to update.');
       return 0;
     }
     const changes = updateKustomizations(options.workspace, images, { kustomization: options.kustomization, digest: options.digest, dryRun: options.dryRun });

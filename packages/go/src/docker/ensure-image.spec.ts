@@ -13,7 +13,7 @@ import { executorContext } from '../testing/workspace';
 import { writeImageMetadata, type ImageMetadata } from '../utils/image-metadata';
 import { DockerClient } from './client';
 import { DockerError } from './errors';
-import { ensureImage, registryHost } from './ensure-image';
+import { ensureImage, registryHost, registrySearchPlan } from './ensure-image';
 
 const RECORDED = `sha256:${'a'.repeat(64)}`;
 const OTHER = `sha256:${'b'.repeat(64)}`;
@@ -131,5 +131,30 @@ describe('ensureImage error paths', () => {
     ['orders@sha256:x', 'docker.io'],
   ])('finds the registry of %s: %s', (reference, host) => {
     expect(registryHost(reference)).toBe(host);
+  });
+});
+
+describe('registrySearchPlan', () => {
+  it('searches the repositories of the tags given, the tag plan and the docker-tag options, each once, given tags first', () => {
+    const plan = registrySearchPlan({
+      projectName: 'orders',
+      registryTags: ['127.0.0.1:5000/team/orders:1.2.0', '127.0.0.1:5000/team/orders:latest', 'localhost:5001/orders:sha-abc1234'],
+      tagsFile: { repository: '127.0.0.1:5000/team/orders', tags: [{ tag: '1.1.0', reference: '127.0.0.1:5000/team/orders:1.1.0', mutable: false, template: '{version}' }] },
+      tagOptions: { registry: 'registry.example.com', repository: 'shop/orders' },
+    });
+    expect(plan).toEqual([
+      { repository: '127.0.0.1:5000/team/orders', host: '127.0.0.1:5000', path: 'team/orders', tags: ['1.2.0', 'latest', '1.1.0'] },
+      { repository: 'localhost:5001/orders', host: 'localhost:5001', path: 'orders', tags: ['sha-abc1234'] },
+      { repository: 'registry.example.com/shop/orders', host: 'registry.example.com', path: 'shop/orders', tags: [] },
+    ]);
+  });
+
+  it('never searches Docker Hub official images for a bare name, and has nothing to search without a registry', () => {
+    expect(registrySearchPlan({ projectName: 'orders', registryTags: ['orders:1.0.0'], tagsFile: { repository: 'orders', tags: [] }, tagOptions: {} })).toEqual([]);
+    expect(registrySearchPlan({ projectName: 'orders' })).toEqual([]);
+    // An owner on Docker Hub, named as such, is searched.
+    expect(registrySearchPlan({ projectName: 'orders', tagOptions: { registry: 'docker.io', repository: 'acme/orders' } })).toEqual([
+      { repository: 'docker.io/acme/orders', host: 'docker.io', path: 'acme/orders', tags: [] },
+    ]);
   });
 });

@@ -181,16 +181,45 @@ export class RegistryClient {
 
   /** The digest `repository:tag` points at, or undefined when there is no such tag. */
   async manifestDigest(repository: string, tag: string): Promise<string | undefined> {
-    const response = await this.call('HEAD', `/v2/${repository}/manifests/${encodeURIComponent(tag)}`, `repository:${repository}:pull`, { Accept: MANIFEST_ACCEPT });
+    const response = await this.manifest('HEAD', repository, tag);
+    return response && this.contentDigest(response, repository, tag);
+  }
+
+  /** `repository:tag`'s manifest (HEAD or GET), undefined when there is no such tag. */
+  private async manifest(method: 'HEAD' | 'GET', repository: string, tag: string): Promise<Response | undefined> {
+    const response = await this.call(method, `/v2/${repository}/manifests/${encodeURIComponent(tag)}`, `repository:${repository}:pull`, { Accept: MANIFEST_ACCEPT });
     if (response.status === 404) return undefined;
     if (response.status !== 200) {
-      throw new RegistryError(`HEAD /v2/${repository}/manifests/${tag} on ${this.host} answered HTTP ${response.status}.`, 'protocol', response.status);
+      throw new RegistryError(`${method} /v2/${repository}/manifests/${tag} on ${this.host} answered HTTP ${response.status}.`, 'protocol', response.status);
     }
+    return response;
+  }
+
+  private contentDigest(response: Response, repository: string, tag: string): string {
     const digest = response.headers['docker-content-digest'];
     if (typeof digest !== 'string' || !digest.startsWith('sha256:')) {
       throw new RegistryError(`${this.host} sent no Docker-Content-Digest for ${repository}:${tag}.`, 'protocol');
     }
     return digest;
+  }
+
+  /**
+   * What `repository:tag` holds: the manifest digest and, for a single-image manifest, its config
+   * digest, which is the image id an engine gives the image. Undefined when there is no such tag;
+   * `config` is undefined for a multi-platform index.
+   */
+  async manifestConfig(repository: string, tag: string): Promise<{ digest: string; config?: string } | undefined> {
+    const response = await this.manifest('GET', repository, tag);
+    if (!response) return undefined;
+    const digest = this.contentDigest(response, repository, tag);
+    let manifest: { config?: { digest?: unknown } };
+    try {
+      manifest = JSON.parse(response.body) as typeof manifest;
+    } catch {
+      throw new RegistryError(`${this.host} sent a manifest for ${repository}:${tag} that is not JSON.`, 'protocol');
+    }
+    const config = manifest.config?.digest;
+    return { digest, config: typeof config === 'string' ? config : undefined };
   }
 
   /** The tags of `repository` (empty when it does not exist yet). */

@@ -12,7 +12,7 @@ import { describeDocker } from '../../testing/docker';
 import { runCaptured } from '../../testing/logs';
 import { startTestRegistry, type TestRegistry } from '../../testing/registry';
 import { createReleaseWorkspace, type ReleaseWorkspace } from '../../testing/release-workspace';
-import type { ImageMetadata } from '../../utils/image-metadata';
+import type { PushRecord } from '../../utils/image-metadata';
 import { dockerTagExecutor } from '../docker-tag/docker-tag';
 import type { DockerTagExecutorSchema } from '../docker-tag/schema';
 import { dockerPushExecutor } from './docker-push';
@@ -96,7 +96,8 @@ describeDocker('docker-push to real registries', () => {
     client.pushes = [];
     return runCaptured(() => dockerPushExecutor({ retryDelay: 0.1, ...options }, ws.context, client, env));
   };
-  const imageJson = () => JSON.parse(readFileSync(join(ws.root, 'dist', ws.projectRoot, 'docker', 'image.json'), 'utf8')) as ImageMetadata;
+  /** docker-push's record of the push (push.json); image.json, docker-build's cached output, is left as docker-build wrote it. */
+  const pushJson = () => JSON.parse(readFileSync(join(ws.root, 'dist', ws.projectRoot, 'docker', 'push.json'), 'utf8')) as PushRecord;
   /** Builds a new image and tags it for `registry`/`repository` with `version`. */
   const buildAndTag = async (registry: TestRegistry, repository: string, version?: string, payloadBytes?: number) => {
     const image = await ws.build(payloadBytes);
@@ -118,12 +119,14 @@ describeDocker('docker-push to real registries', () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  it('pushes every tag to an open registry, immutable tags first, and records the digest in image.json', async () => {
+  it('pushes every tag to an open registry, immutable tags first, and records the digest in push.json', async () => {
     ws.git('tag', `${ws.projectRoot}/v1.4.2`);
     const image = await buildAndTag(open, `team/${name}`);
     const short = ws.git('rev-parse', '--short=7', 'HEAD');
+    const built = readFileSync(join(ws.root, 'dist', ws.projectRoot, 'docker', 'image.json'), 'utf8');
     const { result, output } = await push({}, envWith({}));
     expect(result.success).toBe(true);
+    expect(readFileSync(join(ws.root, 'dist', ws.projectRoot, 'docker', 'image.json'), 'utf8')).toBe(built);
     const repo = `${open.host}/team/${name}`;
     expect(client.pushes).toEqual([`${repo}:1.4.2`, `${repo}:sha-${short}`, `${repo}:1.4`, `${repo}:1`, `${repo}:latest`]);
 
@@ -133,7 +136,7 @@ describeDocker('docker-push to real registries', () => {
     expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     for (const t of ['1', '1.4', 'latest', `sha-${short}`]) expect(await open.digest(`team/${name}`, t)).toBe(digest);
 
-    const metadata = imageJson();
+    const metadata = pushJson();
     expect(metadata.id).toBe(image);
     expect(metadata.repoDigests).toEqual([`${repo}@${digest}`]);
     expect(metadata.digests?.[`${repo}:latest`]).toBe(digest);
@@ -293,7 +296,7 @@ describeDocker('docker-push to real registries', () => {
       expect(await open.tags(repository)).toEqual(['4', '4.1', '4.1.0', 'latest', `sha-${short}`].sort());
       const digest = await open.digest(repository, '4.1.0');
       for (const t of ['4', '4.1', 'latest', `sha-${short}`]) expect(await open.digest(repository, t)).toBe(digest);
-      expect(imageJson().repoDigests).toEqual([`${open.host}/${repository}@${digest}`]);
+      expect(pushJson().repoDigests).toEqual([`${open.host}/${repository}@${digest}`]);
     });
 
     it('the registry crashes while a layer uploads and comes back: the push completes, and moving tags follow only after', async () => {

@@ -14,7 +14,7 @@ import { ensureImage } from '../../docker/ensure-image';
 import { createTag, dirtyFiles, headSha, tagCommit } from '../../release/git';
 import { readTagsFile, type TagsFile } from '../../release/tags-file';
 import { projectLocation, type ProjectLocation } from '../../utils/executor-context';
-import { readImageMetadata, writeImageMetadata } from '../../utils/image-metadata';
+import { readImageMetadata, writePushRecord } from '../../utils/image-metadata';
 import { localDigest, mergeRepoDigests, pushDecision, pushTargets, type PushTarget } from './lib/decide';
 import { withRetries, type RetryPolicy } from './lib/retry';
 import type { DockerPushExecutorSchema } from './schema';
@@ -194,8 +194,10 @@ export async function dockerPushExecutor(
     }
 
     const repoDigests = mergeRepoDigests(metadata.repoDigests, pushed);
-    writeImageMetadata(location.workspaceRoot, location.projectRoot, {
-      ...metadata,
+    // A file of its own, not image.json: docker-build's cached output comes back without it on every replay.
+    writePushRecord(location.workspaceRoot, location.projectRoot, {
+      projectName: metadata.projectName,
+      id: metadata.id,
       repoDigests,
       digests: { ...metadata.digests, ...Object.fromEntries(pushed.map((entry) => [entry.reference, entry.digest])) },
       pushedAt: new Date().toISOString(),

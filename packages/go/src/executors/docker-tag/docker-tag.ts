@@ -109,7 +109,8 @@ export async function dockerTagExecutor(
     }
 
     await client.ping();
-    const ensured = await ensureImage(client, context, location, { env });
+    // Not in this engine and pushed from another machine: the tags about to be applied may already hold it.
+    const ensured = await ensureImage(client, context, location, { env, registryTags: plan.tags.map((tag) => tag.reference) });
     // A rebuild records a new image: the tags go on that one.
     if (ensured.metadata.id !== plan.imageId) plan = planFor(ensured.metadata.id);
     const applied = await applyTags(client, plan);

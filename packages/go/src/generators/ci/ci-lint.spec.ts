@@ -131,7 +131,11 @@ describe("GitHub workflow: the 'Did docker-push push anything?' step, run with b
   it.each<[string, Record<string, string>, string]>([
     ['no dist folder: pushed=false', {}, 'pushed=false'],
     ['images built but not pushed: pushed=false', { 'dist/apps/orders/docker/image.json': '{"id":"sha256:a"}' }, 'pushed=false'],
-    ['one pushed image among others: pushed=true', { 'dist/apps/orders/docker/image.json': '{"id":"sha256:a"}', 'dist/services/x/pay/docker/image.json': '{"pushedAt":"2026-11-27"}' }, 'pushed=true'],
+    [
+      'one pushed image among others: pushed=true',
+      { 'dist/apps/orders/docker/image.json': '{"id":"sha256:a"}', 'dist/services/x/pay/docker/image.json': '{"id":"sha256:b"}', 'dist/services/x/pay/docker/push.json': '{"id":"sha256:b"}' },
+      'pushed=true',
+    ],
   ])('%s', async (_, files, expected) => {
     const { text } = await render('github', { gitops: true }, () => undefined);
     const step = parse(text).jobs.affected.steps.find((candidate: any) => candidate.id === 'pushed');
