@@ -6,7 +6,9 @@
 //       [--skip-naive] [--skip-ephemeral] [--skip-concurrency] [--skip-ko] [--skip-nx-docker]
 //       [--plugin <dir> | --plugin-at <git ref>] [--ko <ko binary>] [--nx-docker <folder of @nx/docker>]
 //       [--second-engine unix:///var/run/org-go-docker2.sock] [--svg docs/benchmarks-affected.svg]
-//       [--json <file>] [--log-dir <dir>] [--network none|bridge] [--budget-minutes N] [--ephemeral-only] [--keep]
+//       [--json <file>] [--log-dir <dir>] [--network none|bridge] [--budget-minutes N] [--ephemeral-only] [--noop-only] [--keep]
+//   --noop-only: the no-op goal at scale (e.g. --services 100): A1 (naive cold loop and nx prebuilt only, to fill the
+//       layer cache and the Nx cache), then A4; no multistage, B, C or D.
 //   node tools/bench/affected-scale.mjs --chart-from run1.json[,run2.json:B]   (table, goals and chart of earlier
 //       runs; `:B` takes only the scenarios starting with B from that file, replacing the same rows before it)
 //
@@ -59,13 +61,16 @@ const PARALLEL = Number(arg('--parallel', '2'));
 const CONCURRENCY = Number(arg('--concurrency-parallel', '4'));
 /** Only what B needs: A1 and A2 without their naive loops (they fill the Nx cache), then B. */
 const EPHEMERAL_ONLY = flag('--ephemeral-only');
+/** Only the no-op at scale: A1 (naive cold, nx prebuilt) and A4. */
+const NOOP_ONLY = flag('--noop-only');
 const skip = {
   naive: flag('--skip-naive'),
   warmNaive: EPHEMERAL_ONLY,
-  ephemeral: flag('--skip-ephemeral'),
-  concurrency: flag('--skip-concurrency') || EPHEMERAL_ONLY,
-  ko: flag('--skip-ko') || EPHEMERAL_ONLY,
-  nxDocker: flag('--skip-nx-docker') || EPHEMERAL_ONLY,
+  ephemeral: flag('--skip-ephemeral') || NOOP_ONLY,
+  concurrency: flag('--skip-concurrency') || EPHEMERAL_ONLY || NOOP_ONLY,
+  ko: flag('--skip-ko') || EPHEMERAL_ONLY || NOOP_ONLY,
+  nxDocker: flag('--skip-nx-docker') || EPHEMERAL_ONLY || NOOP_ONLY,
+  multistage: NOOP_ONLY,
   wide: EPHEMERAL_ONLY,
 };
 /** Past this many minutes, the remaining optional scenarios (B, D multistage) are skipped with a note. */
@@ -350,12 +355,15 @@ async function warmMachineOneChange(ws) {
     const naive = await naiveLoop(ws, MAIN_ENGINE, { noCache: false });
     row('A1 cold full build', 'naive loop (cold)', naive.seconds, naive.built.length, services.length, 'docker build × N, classic builder, no layers of these services yet');
   }
-  const ms = await nxTasks(ws, ['run-many', '-t', 'docker-build']);
-  checkRun('A1 nx run-many multistage', ms, all);
-  row('A1 cold full build', 'nx multistage', ms.seconds, ms.outcomes.executed.length, services.length, 'run-many, empty Nx cache');
+  if (!skip.multistage) {
+    const ms = await nxTasks(ws, ['run-many', '-t', 'docker-build']);
+    checkRun('A1 nx run-many multistage', ms, all);
+    row('A1 cold full build', 'nx multistage', ms.seconds, ms.outcomes.executed.length, services.length, 'run-many, empty Nx cache');
+  }
   const pb = await nxTasks(ws, ['run-many', '-t', 'docker-build', '--mode=prebuilt']);
   checkRun('A1 nx run-many prebuilt', pb, all);
   row('A1 cold full build', 'nx prebuilt', pb.seconds, pb.outcomes.executed.length, services.length, 'run-many, host Go build cache as found');
+  if (NOOP_ONLY) return;
 
   // A2: one-line change in one service.
   progress(`A2 one-line change in ${CHANGED}`);
@@ -398,7 +406,11 @@ async function warmMachineWide(ws) {
     row('A3 wide-library change', 'naive loop (warm)', naive3.seconds, naive3.built.length, services.length, '');
   }
 
-  // A4: no-op for the services: a root file changes.
+  await noOp(ws);
+}
+
+/** A4: no-op for the services: a root file changes. */
+async function noOp(ws) {
   progress('A4 no-op');
   edit(ws, 'NOTES.md', (text) => `${text}\nA line that no service is built from.\n`);
   await commit(ws, 'notes: one more line');
@@ -407,12 +419,15 @@ async function warmMachineWide(ws) {
   const ms4 = await nxTasks(ws, ['affected', '-t', 'docker-build', '--base=HEAD~1', '--head=HEAD']);
   checkRun('A4 nx affected (no-op)', ms4, []);
   row('A4 no-op', 'nx affected', ms4.seconds, ms4.outcomes.executed.length, affected4.length, 'no task selected');
-  const replay = await nxTasks(ws, ['run-many', '-t', 'docker-build']);
-  checkRun('A4 nx run-many multistage replays all', replay, []);
-  check('A4 run-many replayed every service', replay.outcomes.cached.length === services.length, `${replay.outcomes.cached.length} [local cache]`);
-  row('A4 no-op', 'nx run-many multistage', replay.seconds, replay.outcomes.executed.length, services.length, `${replay.outcomes.cached.length} replayed from the Nx cache`);
+  if (!skip.multistage) {
+    const replay = await nxTasks(ws, ['run-many', '-t', 'docker-build']);
+    checkRun('A4 nx run-many multistage replays all', replay, []);
+    check('A4 run-many replayed every service', replay.outcomes.cached.length === services.length, `${replay.outcomes.cached.length} [local cache]`);
+    row('A4 no-op', 'nx run-many multistage', replay.seconds, replay.outcomes.executed.length, services.length, `${replay.outcomes.cached.length} replayed from the Nx cache`);
+  }
   const replayPb = await nxTasks(ws, ['run-many', '-t', 'docker-build', '--mode=prebuilt']);
   checkRun('A4 nx run-many prebuilt replays all', replayPb, []);
+  check('A4 run-many prebuilt replayed every service', replayPb.outcomes.cached.length === services.length, `${replayPb.outcomes.cached.length} [local cache]`);
   row('A4 no-op', 'nx run-many prebuilt', replayPb.seconds, replayPb.outcomes.executed.length, services.length, `${replayPb.outcomes.cached.length} replayed from the Nx cache`);
   if (!skip.naive) {
     const naive4 = await naiveLoop(ws, MAIN_ENGINE, { noCache: false });
@@ -709,8 +724,13 @@ function goals() {
   goal('ephemeral, nx affected multistage ≤ 0.1 × naive cold', secondsOf('B ephemeral one-line change', 'nx affected multistage'), naiveCold, 0.1);
   goal('ephemeral, nx affected prebuilt ≤ 0.1 × naive cold', secondsOf('B ephemeral one-line change', 'nx affected prebuilt'), naiveCold, 0.1);
   const naiveNoop = secondsOf('A4 no-op', 'naive loop (warm)');
-  goal(`no-op at ${services.length} services, nx affected ≤ 1 × naive warm no-op`, secondsOf('A4 no-op', 'nx affected'), naiveNoop, 1);
-  goal(`no-op at ${services.length} services, nx run-many (all replayed) ≤ 1 × naive warm no-op`, secondsOf('A4 no-op', 'nx run-many multistage'), naiveNoop, 1);
+  // The issue's goal: no slower than the naive warm no-op at 20 services, ≤ 0.3 × it at 100.
+  const noopFactor = services.length >= 100 ? 0.3 : 1;
+  goal(`no-op at ${services.length} services, nx affected ≤ ${noopFactor} × naive warm no-op`, secondsOf('A4 no-op', 'nx affected'), naiveNoop, noopFactor);
+  for (const tool of ['nx run-many multistage', 'nx run-many prebuilt']) {
+    const value = secondsOf('A4 no-op', tool);
+    if (value !== undefined) goal(`no-op at ${services.length} services, ${tool} (all replayed) ≤ ${noopFactor} × naive warm no-op`, value, naiveNoop, noopFactor);
+  }
   return out.join('\n');
 }
 
@@ -777,12 +797,13 @@ try {
   const projects = JSON.parse((await nx(ws, ['show', 'projects', '--json'])).stdout.split('\n').find((line) => line.trim().startsWith('[')) ?? '[]');
   check('nx show projects lists every service and library', same(projects, [...services, ...libraries]), `${projects.length} projects`);
   await warmMachineOneChange(ws);
+  if (NOOP_ONLY) await noOp(ws);
   // C: ko and @nx/docker on the same change, on the warm machine.
   await guarded('C ko', skip.ko, () => koBuild(ws));
   await guarded('C @nx/docker', skip.nxDocker, () => nxDockerBuild(ws));
   // B clones the workspace as it is after the one-line change (its Nx cache covers every service there).
   await guarded('B ephemeral runner', skip.ephemeral, () => ephemeralRunner(ws));
-  if (!skip.wide) await warmMachineWide(ws);
+  if (!skip.wide && !NOOP_ONLY) await warmMachineWide(ws);
   await guarded('D concurrency', skip.concurrency, () => concurrency(ws));
 } catch (err) {
   failure = err;
