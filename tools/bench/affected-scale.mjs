@@ -3,7 +3,7 @@
 // a naive loop of `docker build` over every service, in one run on one workspace (issues #4 and #7).
 //
 //   npx nx run go:build && node tools/bench/affected-scale.mjs [--services 20] [--libraries 5] [--parallel 2]
-//       [--skip-naive] [--skip-ephemeral] [--skip-concurrency] [--skip-ko] [--skip-nx-docker]
+//       [--skip-naive] [--skip-ephemeral] [--skip-wide] [--skip-concurrency] [--skip-ko] [--skip-nx-docker]
 //       [--plugin <dir> | --plugin-at <git ref>] [--ko <ko binary>] [--nx-docker <folder of @nx/docker>]
 //       [--second-engine unix:///var/run/org-go-docker2.sock] [--svg docs/benchmarks-affected.svg]
 //       [--json <file>] [--log-dir <dir>] [--network none|bridge] [--budget-minutes N] [--ephemeral-only] [--noop-only] [--keep]
@@ -71,7 +71,7 @@ const skip = {
   ko: flag('--skip-ko') || EPHEMERAL_ONLY || NOOP_ONLY,
   nxDocker: flag('--skip-nx-docker') || EPHEMERAL_ONLY || NOOP_ONLY,
   multistage: NOOP_ONLY,
-  wide: EPHEMERAL_ONLY,
+  wide: flag('--skip-wide') || EPHEMERAL_ONLY,
 };
 /** Past this many minutes, the remaining optional scenarios (B, D multistage) are skipped with a note. */
 const BUDGET_MINUTES = Number(arg('--budget-minutes', '0')) || Infinity;
