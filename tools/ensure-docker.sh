@@ -359,8 +359,9 @@ start_detached() {
   mkdir -p "$(dirname "$log")"
   LOG_OFFSET=$(stat -c %s "$log" 2>/dev/null || echo 0)
   printf '\n=== %s: %s\n' "$(date -u +%FT%TZ)" "$*" >>"$log"
-  # setsid: own session, survives the caller's terminal / CI step ending.
-  setsid nohup "$@" >>"$log" 2>&1 </dev/null &
+  # setsid: own session, survives the caller's terminal / CI step ending. From /, not the caller's folder,
+  # which may be a checkout that is deleted while the engine keeps running.
+  (cd / && exec setsid nohup "$@" >>"$log" 2>&1 </dev/null) &
 }
 
 start_main_engine() {

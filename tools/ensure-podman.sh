@@ -40,6 +40,18 @@ elif [ $# -gt 0 ]; then
 fi
 
 command -v curl >/dev/null 2>&1 || die "curl is missing (apt-get install curl)."
+# conmon, which starts every container, runs in the service's working directory: when that folder has been
+# deleted since (a test checkout removed), every container start fails ("Failed to get working directory",
+# "write child: broken pipe"). Such a service is stopped and started again, from /.
+if answers && [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
+  cwd=$(readlink "/proc/$(cat "$PIDFILE")/cwd" 2>/dev/null || true)
+  if [ -z "$cwd" ] || [ ! -d "$cwd" ] || [ "${cwd% (deleted)}" != "$cwd" ]; then
+    say "podman service (pid $(cat "$PIDFILE")) runs in a folder that is gone (${cwd:-unknown}): restarting it"
+    kill "$(cat "$PIDFILE")" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$(cat "$PIDFILE")" 2>/dev/null || break; sleep 0.25; done
+    rm -f "$PIDFILE"
+  fi
+fi
 if answers; then
   say "podman API already answers on unix://$SOCK"
   exit 0
@@ -68,7 +80,8 @@ nproc=$(ulimit -Hu)
 [ "$nproc" -gt 4096 ] 2>/dev/null && nproc=4096
 printf '[containers]\ndefault_ulimits = ["nofile=%s:%s", "nproc=%s:%s"]\n' "$nofile" "$nofile" "$nproc" "$nproc" >"$conf"
 say "starting: podman system service --time=0 unix://$SOCK (log: $LOG; limits: $conf)"
-CONTAINERS_CONF=$conf setsid podman system service --time=0 "unix://$SOCK" >"$LOG" 2>&1 < /dev/null &
+# From /, not the caller's folder: see above.
+(cd / && CONTAINERS_CONF=$conf exec setsid podman system service --time=0 "unix://$SOCK" >"$LOG" 2>&1 </dev/null) &
 echo $! >"$PIDFILE"
 for _ in $(seq 1 "$((WAIT_SECS * 4))"); do
   if answers; then
