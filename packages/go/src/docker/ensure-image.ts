@@ -77,10 +77,7 @@ export interface EnsuredImage {
 
 /** `127.0.0.1:5000/team/orders@sha256:…` → `127.0.0.1:5000`; Docker Hub for names without a registry part. */
 export function registryHost(reference: string): string {
-  const name = reference.split('@')[0];
-  const first = name.split('/')[0];
-  const isHost = name.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
-  return isHost ? first : 'docker.io';
+  return registryHostOf(reference.split('@')[0]).host;
 }
 
 /**
@@ -99,7 +96,8 @@ export async function ensureImage(client: DockerClient, context: ExecutorContext
   if (present) return { metadata, image: present, source: 'present' };
 
   const shortId = metadata.id.slice(0, 19);
-  const buildTarget = resolvePluginOptions(findPluginEntry(context.nxJsonConfiguration)?.options).dockerBuildTargetName;
+  const pluginOptions = resolvePluginOptions(findPluginEntry(context.nxJsonConfiguration)?.options);
+  const buildTarget = pluginOptions.dockerBuildTargetName;
   const runBuild = `nx run ${projectName}:${buildTarget} --skip-nx-cache`;
   const env = options.env ?? process.env;
   const pullFailures: string[] = [];
@@ -136,18 +134,20 @@ export async function ensureImage(client: DockerClient, context: ExecutorContext
 
   // No push record here (a fresh runner with a restored Nx cache): look for the image by its id in the
   // repositories it is tagged into, without pulling anything that is not it.
-  let searched = 0;
+  let searches: RegistrySearch[] = [];
   if ((metadata.repoDigests ?? []).length === 0) {
-    const tagTarget = context.projectsConfigurations?.projects[projectName]?.targets?.[resolvePluginOptions(findPluginEntry(context.nxJsonConfiguration)?.options).dockerTagTargetName];
-    const searches = registrySearchPlan({
+    const tagTarget = context.projectsConfigurations?.projects[projectName]?.targets?.[pluginOptions.dockerTagTargetName];
+    searches = registrySearchPlan({
       projectName,
       registryTags: options.registryTags,
       tagsFile: readJsonFile<Partial<TagsFile>>(join(workspaceRoot, tagsFilePath(projectRoot))),
       tagOptions: tagTarget?.options as { registry?: string; repository?: string } | undefined,
     });
+    // The engine's insecure-registries setting, read once for all the searches (and only if there are any).
+    let settings: Promise<{ cidrs: string[]; hosts: string[] }> | undefined;
+    const insecure = () => (settings ??= client.insecureRegistries());
     for (const search of searches) {
-      searched++;
-      const found = await findInRegistry(client, search, metadata.id, env, options.credentials, pullFailures);
+      const found = await findInRegistry(search, insecure, metadata.id, env, options.credentials, pullFailures);
       if (!found) continue;
       const pulled = await pull(`${search.repository}@${found.digest}`, `found in the registry as ${search.repository}:${found.tag}`);
       if (pulled) return { metadata, image: pulled, source: 'pulled' };
@@ -157,7 +157,7 @@ export async function ensureImage(client: DockerClient, context: ExecutorContext
   const why =
     pullFailures.length > 0
       ? `the recorded image ${metadata.id} is not in this engine and could not be pulled (${pullFailures.join('; ')}); rebuilding`
-      : searched > 0
+      : searches.length > 0
         ? `the recorded image ${metadata.id} is not in this engine, has no push record here, and no tag of its registry repositories holds it; rebuilding`
         : `the recorded image ${metadata.id} is not in this engine and was never pushed; rebuilding`;
   logger.info(`${projectName}: ${why} with ${projectName}:${buildTarget}.`);
@@ -185,8 +185,8 @@ export async function ensureImage(client: DockerClient, context: ExecutorContext
  * cannot be read adds a line to `failures` and finds nothing.
  */
 async function findInRegistry(
-  client: DockerClient,
   search: RegistrySearch,
+  insecure: () => Promise<{ cidrs: string[]; hosts: string[] }>,
   imageId: string,
   env: NodeJS.ProcessEnv,
   credentials: ExplicitCredentialEnv | undefined,
@@ -194,7 +194,7 @@ async function findInRegistry(
 ): Promise<{ tag: string; digest: string } | undefined> {
   try {
     const resolved = await resolveRegistryCredentials(search.host, env, credentials);
-    const registry = new RegistryClient(search.host, { scheme: registryScheme(search.host, await client.insecureRegistries()), credentials: resolved.credentials, timeoutMs: 10_000 });
+    const registry = new RegistryClient(search.host, { scheme: registryScheme(search.host, await insecure()), credentials: resolved.credentials, timeoutMs: 10_000 });
     const listed = (await registry.listTags(search.path)).filter((tag) => !search.tags.includes(tag)).slice(0, MAX_LISTED_TAGS);
     for (const tag of [...search.tags, ...listed]) {
       const manifest = await registry.manifestConfig(search.path, tag);
